@@ -1,0 +1,93 @@
+// The op catalogue: every op Kiln knows, with its attributes, TensorFlow's defaults and type
+// inference; and the two things done with it on any node: fill in defaults, infer output types.
+#pragma once
+
+#include "op_def.hpp"
+#include "ops/array.hpp"
+#include "ops/dataflow.hpp"
+#include "ops/math.hpp"
+#include "ops/nn.hpp"
+
+namespace kiln {
+
+inline const OpCatalogue& op_catalogue() {
+  static const OpCatalogue catalogue = [] {
+    OpCatalogue c;
+    ops::register_dataflow_ops(c);
+    ops::register_array_ops(c);
+    ops::register_math_ops(c);
+    ops::register_nn_ops(c);
+    return c;
+  }();
+  return catalogue;
+}
+
+// Adds every attribute the node lacks that has a default: TensorFlow 2 exports strip them.
+inline void fill_default_attrs(Node& node, const OpDef& def) {
+  for (const AttrDef& a : def.attrs) {
+    if (a.default_value && !node.has_attr(a.name)) node.attrs.emplace(a.name, *a.default_value);
+  }
+}
+inline void fill_default_attrs(Node& node) { fill_default_attrs(node, op_catalogue().at(node)); }
+
+// Checks arity, required attributes and the input dtypes the op's type attributes demand, then
+// runs the op's shape function. `values[i]` may be null when input i is not known yet.
+inline std::vector<TensorType> infer_node(const Node& node, std::vector<TensorType> inputs,
+                                          std::vector<const Tensor*> values) {
+  const OpDef& def = op_catalogue().at(node);
+  const int n = static_cast<int>(inputs.size());
+  if (n < def.min_inputs || (def.max_inputs != kVariadic && n > def.max_inputs)) {
+    const std::string want = def.max_inputs == kVariadic
+                                 ? "at least " + std::to_string(def.min_inputs)
+                             : def.min_inputs == def.max_inputs
+                                 ? std::to_string(def.min_inputs)
+                                 : std::to_string(def.min_inputs) + " to " + std::to_string(def.max_inputs);
+    throw node.error(Errc::invalid_graph, "wrong number of inputs")
+        .expected(want)
+        .found(std::to_string(n));
+  }
+  for (const AttrDef& a : def.attrs) {
+    if (!a.default_value && !node.has_attr(a.name)) {
+      throw node.error(Errc::invalid_attr, "missing required attribute").attr(a.name);
+    }
+  }
+  for (int i = 0; i < n && !def.input_types.empty(); ++i) {
+    const std::size_t slot = std::min<std::size_t>(static_cast<std::size_t>(i), def.input_types.size() - 1);
+    const std::string& key = def.input_types[slot];
+    if (key.empty() || !node.has_attr(key)) continue;
+    const AttrValue& attr = node.attrs.find(key)->second;
+    const DType* want = std::get_if<DType>(&attr);
+    if (want && *want != inputs[static_cast<std::size_t>(i)].dtype) {
+      throw node.error(Errc::type_mismatch, "input dtype differs from the op's type attribute")
+          .input(std::to_string(i))
+          .attr(key)
+          .expected(dtype_name(*want))
+          .found(dtype_name(inputs[static_cast<std::size_t>(i)].dtype));
+    }
+  }
+  InferContext ctx(node, std::move(inputs), std::move(values));
+  return def.infer(ctx);
+}
+
+// The value of a Const node, or null: what shape functions may use before anything runs.
+inline const Tensor* constant_value(const Graph& graph, Value v) {
+  const Node& producer = graph.node(v.node);
+  if (producer.op != "Const" || v.index != 0) return nullptr;
+  return &producer.attr<Tensor>("value");
+}
+
+// Fills every node's `outputs` in topological order, from its inputs' types and constant values.
+inline void infer_types(Graph& graph) {
+  for (NodeId id : graph.topological_order()) {
+    const Node& node = graph.node(id);
+    std::vector<TensorType> types;
+    std::vector<const Tensor*> values;
+    for (Value in : node.inputs) {
+      types.push_back(graph.type_of(in));
+      values.push_back(constant_value(graph, in));
+    }
+    graph.node(id).outputs = infer_node(node, std::move(types), std::move(values));
+  }
+}
+
+}  // namespace kiln

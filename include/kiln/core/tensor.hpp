@@ -1,0 +1,201 @@
+// Tensor: a dtype, a fully known shape and contiguous row-major storage.
+//
+// Storage is 64-byte aligned (a cache line, and what AVX-512 loads like) and shared: copying a
+// Tensor copies a handle, not the bytes, which is what a dataflow interpreter wants because
+// values are never written after they are produced. clone() makes a deep copy. A view wraps
+// memory that someone else owns (an arena, a caller's buffer) and never frees it.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <ostream>
+#include <sstream>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "dtype.hpp"
+#include "shape.hpp"
+
+namespace kiln {
+
+constexpr std::size_t kTensorAlignment = 64;
+
+class Tensor {
+ public:
+  Tensor() = default;  // empty: no dtype, no storage; valid() is false
+
+  // An owning, zero-filled tensor.
+  Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
+    const std::size_t bytes = byte_size_of(dtype_, shape_);
+    owner_ = allocate(bytes);
+    data_ = owner_.get();
+    valid_ = true;
+  }
+
+  // A non-owning view of `data`, which must outlive the view and hold byte_size() bytes.
+  static Tensor view(DType dtype, Shape shape, void* data) {
+    Tensor t;
+    byte_size_of(dtype, shape);  // validates the shape
+    t.dtype_ = dtype;
+    t.shape_ = std::move(shape);
+    t.data_ = static_cast<std::byte*>(data);
+    t.valid_ = true;
+    return t;
+  }
+
+  template <class T> static Tensor from_vector(Shape shape, const std::vector<T>& values) {
+    Tensor t(dtype_of<T>(), std::move(shape));
+    if (static_cast<std::int64_t>(values.size()) != t.num_elements()) {
+      throw Error(Errc::invalid_argument, "value count does not match the shape")
+          .expected(std::to_string(t.num_elements()))
+          .found(std::to_string(values.size()));
+    }
+    std::copy(values.begin(), values.end(), t.data<T>());
+    return t;
+  }
+  template <class T> static Tensor from(Shape shape, std::initializer_list<T> values) {
+    return from_vector<T>(std::move(shape), std::vector<T>(values));
+  }
+  template <class T> static Tensor scalar(T value) { return from<T>(Shape{}, {value}); }
+
+  bool valid() const { return valid_; }
+  DType dtype() const { return dtype_; }
+  const Shape& shape() const { return shape_; }
+  int rank() const { return shape_.rank(); }
+  std::int64_t dim(int i) const { return shape_.dim(i); }
+  std::int64_t num_elements() const { return shape_.num_elements(); }
+  std::size_t byte_size() const { return static_cast<std::size_t>(num_elements()) * dtype_size(dtype_); }
+  bool owns_storage() const { return owner_ != nullptr; }
+
+  void* raw() { return data_; }
+  const void* raw() const { return data_; }
+
+  // Typed access; the type must match the dtype exactly.
+  template <class T> T* data() {
+    check_type<T>();
+    return reinterpret_cast<T*>(data_);
+  }
+  template <class T> const T* data() const {
+    check_type<T>();
+    return reinterpret_cast<const T*>(data_);
+  }
+
+  // The same bytes under another shape with the same element count (storage is shared).
+  Tensor reshaped(Shape shape) const {
+    if (shape.num_elements() != num_elements()) {
+      throw Error(Errc::shape_mismatch, "reshape changes the element count")
+          .expected(std::to_string(num_elements()) + " elements")
+          .found(shape.str());
+    }
+    Tensor t = *this;
+    t.shape_ = std::move(shape);
+    return t;
+  }
+
+  Tensor clone() const {
+    Tensor t(dtype_, shape_);
+    if (byte_size() > 0) std::memcpy(t.data_, data_, byte_size());
+    return t;
+  }
+
+  // Element i (row-major) converted to double: for printing, tests and index tensors.
+  double element_as_double(std::int64_t i) const {
+    return dispatch(dtype_, [&](auto tag) -> double {
+      using T = typename decltype(tag)::type;
+      return to_double(data<T>()[i]);
+    });
+  }
+
+  // An integer tensor's values as int64 (int32 and int64 accepted): axes, shapes, indices.
+  std::vector<std::int64_t> to_int64_vector() const {
+    std::vector<std::int64_t> out(static_cast<std::size_t>(num_elements()));
+    if (dtype_ == DType::int32) {
+      std::copy(data<std::int32_t>(), data<std::int32_t>() + out.size(), out.begin());
+    } else if (dtype_ == DType::int64) {
+      std::copy(data<std::int64_t>(), data<std::int64_t>() + out.size(), out.begin());
+    } else {
+      throw Error(Errc::type_mismatch, "expected an integer tensor")
+          .expected("int32 or int64")
+          .found(dtype_name(dtype_));
+    }
+    return out;
+  }
+
+  // Converts every element to float: for tests and comparisons.
+  std::vector<float> to_float_vector() const {
+    std::vector<float> out(static_cast<std::size_t>(num_elements()));
+    dispatch(dtype_, [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      const T* p = data<T>();
+      for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(to_double(p[i]));
+    });
+    return out;
+  }
+
+ private:
+  template <class T> void check_type() const {
+    if (!valid_) throw Error(Errc::invalid_argument, "access to an empty tensor");
+    if (dtype_of<T>() != dtype_) {
+      throw Error(Errc::type_mismatch, "tensor accessed with the wrong element type")
+          .expected(dtype_name(dtype_))
+          .found(dtype_name(dtype_of<T>()));
+    }
+  }
+
+  static std::size_t byte_size_of(DType dtype, const Shape& shape) {
+    const std::int64_t n = shape.num_elements();
+    return static_cast<std::size_t>(checked_mul(n, static_cast<std::int64_t>(dtype_size(dtype))));
+  }
+
+  static std::shared_ptr<std::byte> allocate(std::size_t bytes) {
+    // Round up to the alignment so vector loops may read a whole last cache line.
+    const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kTensorAlignment - 1) /
+                                kTensorAlignment * kTensorAlignment;
+    void* p = nullptr;
+    try {
+      p = ::operator new(rounded, std::align_val_t(kTensorAlignment));
+    } catch (const std::bad_alloc&) {
+      throw Error(Errc::limit_exceeded, "cannot allocate tensor storage")
+          .found(std::to_string(bytes) + " bytes");
+    }
+    std::memset(p, 0, rounded);
+    return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) {
+      ::operator delete(q, std::align_val_t(kTensorAlignment));
+    });
+  }
+
+  DType dtype_ = DType::float32;
+  Shape shape_;
+  std::shared_ptr<std::byte> owner_;
+  std::byte* data_ = nullptr;
+  bool valid_ = false;
+};
+
+// "float32[2,3] {1, 2, 3, 4, 5, 6}", eliding the middle of long tensors.
+inline std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  if (!t.valid()) return os << "<empty tensor>";
+  os << dtype_name(t.dtype()) << t.shape().str() << " {";
+  const std::int64_t n = t.num_elements();
+  constexpr std::int64_t kShown = 8;
+  for (std::int64_t i = 0; i < n; ++i) {
+    if (n > 2 * kShown && i == kShown) {
+      os << ", ...";
+      i = n - kShown - 1;
+      continue;
+    }
+    if (i) os << ", ";
+    if (t.dtype() == DType::boolean) {
+      os << (t.element_as_double(i) != 0 ? "true" : "false");
+    } else {
+      os << t.element_as_double(i);
+    }
+  }
+  return os << "}";
+}
+
+}  // namespace kiln
