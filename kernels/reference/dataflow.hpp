@@ -1,5 +1,5 @@
 // Kernels for the dataflow ops. Pass-throughs never reach a kernel (evaluate() forwards their
-// bytes), and Placeholder is fed by the caller, so only Const and NoOp remain.
+// bytes) and a Placeholder is fed by the caller, so only Const and NoOp remain.
 #pragma once
 
 #include "kernel.hpp"
@@ -12,15 +12,9 @@ inline void const_kernel(const Node& node, const std::vector<Tensor>&, std::vect
 
 inline void no_op_kernel(const Node&, const std::vector<Tensor>&, std::vector<Tensor>&) {}
 
-inline void unfed_placeholder_kernel(const Node& node, const std::vector<Tensor>&,
-                                     std::vector<Tensor>&) {
-  throw node.error(Errc::invalid_argument, "placeholder was not fed");
-}
-
 inline void register_dataflow_kernels(KernelTable& table) {
   table["Const"] = const_kernel;
   table["NoOp"] = no_op_kernel;
-  table["Placeholder"] = unfed_placeholder_kernel;
 }
 
 }  // namespace kiln::reference

@@ -27,6 +27,7 @@ inline const KernelTable& kernel_table() {
 // value known, so it validates the node and sizes the outputs; then the kernel fills them.
 inline std::vector<Tensor> evaluate(const Node& node, const std::vector<Tensor>& inputs) {
   if (node.op == "Const") return {node.attr<Tensor>("value")};  // already a value
+  if (node.op == "Placeholder") throw node.error(Errc::invalid_argument, "placeholder was not fed");
   std::vector<TensorType> types;
   std::vector<const Tensor*> values;
   for (const Tensor& t : inputs) {

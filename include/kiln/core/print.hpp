@@ -1,0 +1,137 @@
+// The IR printer: a stable, diffable text form of a graph, for tests, docs and pass dumps.
+//
+//   graph {
+//     inputs: x = %x
+//     %x = Placeholder() {dtype = float32, shape = [?,4]} : float32[?,4]
+//     %w = Const() {dtype = float32, value = float32[4,2] {...}} : float32[4,2]
+//     %MatMul = MatMul(%x, %w) {T = float32, transpose_a = false, ...} : float32[?,2]
+//     outputs: y = %MatMul
+//   }
+//
+// One node per line, SSA style. Nodes come in topological order, ties broken by name, so the
+// text depends only on the graph and not on the order in which it was built. `%n:1` is output 1
+// of n, `^%n` a control edge, and `loc(fused[...])` lists the original nodes a rewrite replaced.
+#pragma once
+
+#include <cctype>
+#include <queue>
+#include <sstream>
+#include <string>
+
+#include "graph.hpp"
+
+namespace kiln {
+
+struct PrintOptions {
+  bool show_types = true;      // ": float32[?,4]" after each node
+  bool show_provenance = true; // loc(fused[...]) on rewritten nodes
+};
+
+namespace print_detail {
+
+// TensorFlow names are [A-Za-z0-9_.\-/>]; anything else gets quotes so the text stays parseable.
+inline std::string node_ref(const std::string& name) {
+  for (char c : name) {
+    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
+                       c == '-' || c == '/' || c == '>';
+    if (!plain) return "%" + detail::quoted(name);
+  }
+  return "%" + name;
+}
+
+inline std::string value_ref(const Graph& g, Value v) {
+  const std::string ref = node_ref(g.node(v.node).name);
+  return v.index == 0 ? ref : ref + ":" + std::to_string(v.index);
+}
+
+// Topological order in which, among ready nodes, the smallest name goes first.
+inline std::vector<NodeId> name_ordered_topology(const Graph& g) {
+  g.topological_order();  // throws a clear error on a cycle
+  const std::size_t n = g.size();
+  std::vector<int> pending(n, 0);
+  std::vector<std::vector<NodeId>> users(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node& node = g.nodes()[i];
+    for (Value in : node.inputs) users[static_cast<std::size_t>(in.node)].push_back(static_cast<NodeId>(i));
+    for (NodeId c : node.control_inputs) users[static_cast<std::size_t>(c)].push_back(static_cast<NodeId>(i));
+    pending[i] = static_cast<int>(node.inputs.size() + node.control_inputs.size());
+  }
+  auto later = [&g](NodeId a, NodeId b) { return g.node(a).name > g.node(b).name; };
+  std::priority_queue<NodeId, std::vector<NodeId>, decltype(later)> ready(later);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (pending[i] == 0) ready.push(static_cast<NodeId>(i));
+  }
+  std::vector<NodeId> order;
+  while (!ready.empty()) {
+    const NodeId id = ready.top();
+    ready.pop();
+    order.push_back(id);
+    for (NodeId u : users[static_cast<std::size_t>(id)]) {
+      if (--pending[static_cast<std::size_t>(u)] == 0) ready.push(u);
+    }
+  }
+  return order;
+}
+
+inline std::string types_text(const Node& node) {
+  if (node.outputs.size() == 1) return node.outputs[0].str();
+  std::string s = "(";
+  for (std::size_t i = 0; i < node.outputs.size(); ++i) s += (i ? ", " : "") + node.outputs[i].str();
+  return s + ")";
+}
+
+}  // namespace print_detail
+
+// One node as the printer writes it, without indentation or newline.
+inline std::string print_node(const Graph& g, NodeId id, const PrintOptions& options = {}) {
+  using namespace print_detail;
+  const Node& node = g.node(id);
+  std::string line = node_ref(node.name) + " = " + node.op + "(";
+  bool first = true;
+  for (Value in : node.inputs) {
+    line += (first ? "" : ", ") + value_ref(g, in);
+    first = false;
+  }
+  for (NodeId c : node.control_inputs) {
+    line += (first ? "^" : ", ^") + node_ref(g.node(c).name);
+    first = false;
+  }
+  line += ")";
+  if (!node.attrs.empty()) {
+    line += " {";
+    bool first_attr = true;
+    for (const auto& [key, value] : node.attrs) {
+      line += (first_attr ? "" : ", ") + key + " = " + attr_text(value);
+      first_attr = false;
+    }
+    line += "}";
+  }
+  if (options.show_types && !node.outputs.empty()) line += " : " + types_text(node);
+  if (options.show_provenance && !node.replaced.empty()) {
+    line += " loc(fused[";
+    for (std::size_t i = 0; i < node.replaced.size(); ++i) {
+      line += (i ? ", " : "") + detail::quoted(node.replaced[i]);
+    }
+    line += "])";
+  }
+  return line;
+}
+
+inline std::string print_graph(const Graph& g, const PrintOptions& options = {}) {
+  using namespace print_detail;
+  std::string text = "graph {\n";
+  auto ports = [&](const char* label, const std::vector<Graph::Port>& list) {
+    if (list.empty()) return;
+    text += std::string("  ") + label + ": ";
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      text += (i ? ", " : "") + list[i].name + " = " + value_ref(g, list[i].value);
+    }
+    text += "\n";
+  };
+  ports("inputs", g.inputs());
+  for (NodeId id : name_ordered_topology(g)) text += "  " + print_node(g, id, options) + "\n";
+  ports("outputs", g.outputs());
+  return text + "}\n";
+}
+
+}  // namespace kiln

@@ -1,0 +1,90 @@
+// The verifier: checks that a graph is well formed before anything trusts it.
+//
+// It checks, in this order: every node has a unique non-empty name; every input and control
+// edge names a node that exists and an output index that node has; graph inputs and outputs are
+// valid values; there is no cycle; every op is known with the right number of inputs and its
+// required attributes; and the recorded output types agree with what inference derives from the
+// inputs (same dtypes, compatible shapes). The first problem found is thrown as a kiln::Error.
+#pragma once
+
+#include <set>
+#include <string>
+
+#include "ops.hpp"
+
+namespace kiln {
+
+namespace verify_detail {
+
+inline void check_value(const Graph& g, Value v, const std::string& user, const std::string& what) {
+  if (v.node < 0 || static_cast<std::size_t>(v.node) >= g.size()) {
+    throw Error(Errc::invalid_graph, "dangling " + what + ": it names a node that does not exist")
+        .node(user)
+        .found("node id " + std::to_string(v.node));
+  }
+  const Node& producer = g.node(v.node);
+  if (v.index < 0 || static_cast<std::size_t>(v.index) >= producer.outputs.size()) {
+    throw Error(Errc::invalid_graph, what + " uses an output index the producer does not have")
+        .node(user)
+        .input(producer.name + ":" + std::to_string(v.index))
+        .expected("index < " + std::to_string(producer.outputs.size()))
+        .found(std::to_string(v.index));
+  }
+}
+
+}  // namespace verify_detail
+
+inline void verify(const Graph& g) {
+  using verify_detail::check_value;
+  std::set<std::string, std::less<>> names;
+  for (const Node& n : g.nodes()) {
+    if (n.name.empty()) throw Error(Errc::invalid_graph, "node without a name").op(n.op);
+    if (!names.insert(n.name).second) {
+      throw Error(Errc::invalid_graph, "two nodes share one name").node(n.name).op(n.op);
+    }
+  }
+  for (const Node& n : g.nodes()) {
+    for (std::size_t i = 0; i < n.inputs.size(); ++i) {
+      check_value(g, n.inputs[i], n.name, "input " + std::to_string(i));
+    }
+    for (NodeId c : n.control_inputs) {
+      if (c < 0 || static_cast<std::size_t>(c) >= g.size()) {
+        throw n.error(Errc::invalid_graph, "dangling control input").found("node id " + std::to_string(c));
+      }
+    }
+  }
+  for (const Graph::Port& p : g.inputs()) {
+    check_value(g, p.value, "graph input '" + p.name + "'", "graph input");
+  }
+  for (const Graph::Port& p : g.outputs()) {
+    check_value(g, p.value, "graph output '" + p.name + "'", "graph output");
+  }
+  const std::vector<NodeId> order = g.topological_order();  // throws on a cycle
+
+  for (NodeId id : order) {
+    const Node& n = g.node(id);
+    std::vector<TensorType> types;
+    std::vector<const Tensor*> values;
+    for (Value in : n.inputs) {
+      types.push_back(g.type_of(in));
+      values.push_back(constant_value(g, in));
+    }
+    const std::vector<TensorType> derived = infer_node(n, std::move(types), std::move(values));
+    if (derived.size() != n.outputs.size()) {
+      throw n.error(Errc::invalid_graph, "recorded output count differs from the op's")
+          .expected(std::to_string(derived.size()))
+          .found(std::to_string(n.outputs.size()));
+    }
+    for (std::size_t i = 0; i < derived.size(); ++i) {
+      const TensorType& have = n.outputs[i];
+      if (have.dtype != derived[i].dtype || !have.shape.compatible_with(derived[i].shape)) {
+        throw n.error(Errc::type_mismatch, "recorded output type disagrees with inference")
+            .input("output " + std::to_string(i))
+            .expected(derived[i].str())
+            .found(have.str());
+      }
+    }
+  }
+}
+
+}  // namespace kiln

@@ -1,0 +1,153 @@
+// The eager interpreter: runs a graph node by node, as written, with no optimization.
+//
+// It is the "eager" side of every eager-versus-optimized comparison Kiln prints, so it is honest
+// rather than slow on purpose: it runs only the nodes the outputs need, in topological order;
+// every output gets a fresh buffer, and a buffer is released right after its last use, so peak
+// memory is what a straightforward executor would need.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/verify.hpp"
+#include "kernels/reference/reference.hpp"
+
+namespace kiln {
+
+using NamedTensors = std::map<std::string, Tensor, std::less<>>;
+
+class EagerInterpreter {
+ public:
+  // Verifies the graph and plans the run: which nodes are needed, and when each value dies.
+  explicit EagerInterpreter(const Graph& graph) : graph_(graph) {
+    verify(graph_);
+    plan();
+  }
+
+  // Inputs in the order of graph.inputs(); outputs in the order of graph.outputs().
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs) const {
+    if (inputs.size() != graph_.inputs().size()) {
+      throw Error(Errc::invalid_argument, "wrong number of graph inputs")
+          .expected(std::to_string(graph_.inputs().size()))
+          .found(std::to_string(inputs.size()));
+    }
+    std::vector<std::vector<Tensor>> values(graph_.size());
+    std::vector<bool> fed(graph_.size(), false);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Graph::Port& port = graph_.inputs()[i];
+      if (!inputs[i].valid()) continue;  // an empty tensor leaves a default in place
+      check_feed(port, inputs[i]);
+      values[static_cast<std::size_t>(port.value.node)] = {inputs[i]};
+      fed[static_cast<std::size_t>(port.value.node)] = true;
+    }
+    for (const Graph::Port& port : graph_.inputs()) {
+      const std::size_t id = static_cast<std::size_t>(port.value.node);
+      if (!fed[id] && graph_.node(port.value.node).op == "Placeholder") {
+        throw Error(Errc::invalid_argument, "graph input was not fed").input(port.name);
+      }
+    }
+    for (const Step& step : steps_) {
+      const std::size_t id = static_cast<std::size_t>(step.node);
+      if (!fed[id]) {
+        const Node& node = graph_.node(step.node);
+        std::vector<Tensor> args;
+        args.reserve(node.inputs.size());
+        for (Value in : node.inputs) {
+          args.push_back(values[static_cast<std::size_t>(in.node)][static_cast<std::size_t>(in.index)]);
+        }
+        values[id] = reference::evaluate(node, args);
+      }
+      for (Value dead : step.releases) {
+        values[static_cast<std::size_t>(dead.node)][static_cast<std::size_t>(dead.index)] = Tensor();
+      }
+    }
+    std::vector<Tensor> outputs;
+    for (const Graph::Port& port : graph_.outputs()) {
+      outputs.push_back(values[static_cast<std::size_t>(port.value.node)]
+                              [static_cast<std::size_t>(port.value.index)]);
+    }
+    return outputs;
+  }
+
+  // Inputs and outputs by port name. Every input without a default must be fed.
+  NamedTensors run(const NamedTensors& feeds) const {
+    std::vector<Tensor> inputs(graph_.inputs().size());
+    std::size_t used = 0;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      auto it = feeds.find(graph_.inputs()[i].name);
+      if (it != feeds.end()) {
+        inputs[i] = it->second;
+        ++used;
+      }
+    }
+    if (used != feeds.size()) {
+      for (const auto& [name, tensor] : feeds) {
+        bool known = false;
+        for (const Graph::Port& p : graph_.inputs()) known = known || p.name == name;
+        if (!known) throw Error(Errc::not_found, "no graph input of this name").input(name);
+      }
+    }
+    std::vector<Tensor> results = run(inputs);
+    NamedTensors named;
+    for (std::size_t i = 0; i < results.size(); ++i) named[graph_.outputs()[i].name] = results[i];
+    return named;
+  }
+
+ private:
+  struct Step {
+    NodeId node;
+    std::vector<Value> releases;  // values whose last reader is this step
+  };
+
+  // Keeps the nodes the outputs depend on (through data and control edges), in topological
+  // order, and records after which step each value can be freed.
+  void plan() {
+    std::vector<bool> needed(graph_.size(), false);
+    std::vector<NodeId> stack;
+    for (const Graph::Port& p : graph_.outputs()) stack.push_back(p.value.node);
+    while (!stack.empty()) {
+      const NodeId id = stack.back();
+      stack.pop_back();
+      if (needed[static_cast<std::size_t>(id)]) continue;
+      needed[static_cast<std::size_t>(id)] = true;
+      const Node& n = graph_.node(id);
+      for (Value in : n.inputs) stack.push_back(in.node);
+      for (NodeId c : n.control_inputs) stack.push_back(c);
+    }
+    std::map<Value, std::size_t> last_reader;
+    for (NodeId id : graph_.topological_order()) {
+      if (!needed[static_cast<std::size_t>(id)]) continue;
+      for (Value in : graph_.node(id).inputs) last_reader[in] = steps_.size();
+      steps_.push_back({id, {}});
+    }
+    for (const Graph::Port& p : graph_.outputs()) last_reader.erase(p.value);  // outputs live on
+    for (const auto& [value, step] : last_reader) steps_[step].releases.push_back(value);
+  }
+
+  void check_feed(const Graph::Port& port, const Tensor& t) const {
+    const TensorType& declared = graph_.type_of(port.value);
+    if (t.dtype() != declared.dtype) {
+      throw Error(Errc::type_mismatch, "fed tensor has the wrong dtype")
+          .input(port.name)
+          .expected(dtype_name(declared.dtype))
+          .found(dtype_name(t.dtype()));
+    }
+    if (!declared.shape.compatible_with(t.shape())) {
+      throw Error(Errc::shape_mismatch, "fed tensor has the wrong shape")
+          .input(port.name)
+          .expected(declared.shape.str())
+          .found(t.shape().str());
+    }
+  }
+
+  Graph graph_;  // a copy: constants are shared handles, so this is cheap and lifetime-safe
+  std::vector<Step> steps_;
+};
+
+// One-shot convenience: verify, plan and run.
+inline NamedTensors run_eager(const Graph& graph, const NamedTensors& feeds) {
+  return EagerInterpreter(graph).run(feeds);
+}
+
+}  // namespace kiln
