@@ -28,6 +28,18 @@ class GraphBuilder {
     return v;
   }
 
+  // A graph input that may be left unfed: a PlaceholderWithDefault over a Const "<name>/input",
+  // the pattern TensorFlow exports for inputs with defaults.
+  Value input_with_default(const std::string& name, Tensor default_value) {
+    const DType dtype = default_value.dtype();
+    Shape shape = default_value.shape();
+    Value fallback = constant(name + "/input", std::move(default_value));
+    Value v = op("PlaceholderWithDefault", {fallback}, {{"dtype", dtype}, {"shape", std::move(shape)}},
+                 name);
+    graph_.inputs().push_back({name, v});
+    return v;
+  }
+
   Value constant(const std::string& name, Tensor value) {
     const DType dtype = value.dtype();
     return op("Const", {}, {{"dtype", dtype}, {"value", std::move(value)}}, name);
