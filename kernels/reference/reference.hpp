@@ -6,6 +6,7 @@
 
 #include "array.hpp"
 #include "dataflow.hpp"
+#include "fused.hpp"
 #include "math.hpp"
 #include "nn.hpp"
 
@@ -18,6 +19,7 @@ inline const KernelTable& kernel_table() {
     register_array_kernels(t);
     register_math_kernels(t);
     register_nn_kernels(t);
+    register_fused_kernels(t);
     return t;
   }();
   return table;
