@@ -1,6 +1,7 @@
 // The eager interpreter: runs what the outputs need, checks its feeds, frees as it goes.
 #include "../support.hpp"
 
+#include <kiln/core/builder.hpp>
 #include <kiln/eager.hpp>
 
 using namespace kiln;

@@ -24,6 +24,9 @@
 namespace kiln {
 
 constexpr std::size_t kTensorAlignment = 64;
+// No single tensor may exceed 1 TiB. Far beyond any real model, it turns a hostile shape into a
+// clear error even where the allocator would rather abort than fail (sanitizers, overcommit).
+constexpr std::size_t kMaxTensorBytes = std::size_t{1} << 40;
 
 class Tensor {
  public:
@@ -156,6 +159,10 @@ class Tensor {
     // Round up to the alignment so vector loops may read a whole last cache line.
     const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kTensorAlignment - 1) /
                                 kTensorAlignment * kTensorAlignment;
+    if (bytes > kMaxTensorBytes) {
+      throw Error(Errc::limit_exceeded, "tensor larger than Kiln's 1 TiB limit")
+          .found(std::to_string(bytes) + " bytes");
+    }
     void* p = nullptr;
     try {
       p = ::operator new(rounded, std::align_val_t(kTensorAlignment));

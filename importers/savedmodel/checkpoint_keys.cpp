@@ -1,0 +1,124 @@
+#include "savedmodel/checkpoint_keys.hpp"
+
+#include <unordered_map>
+#include <vector>
+
+#include <kiln/core/error.hpp>
+
+#include "savedmodel/tensor_names.hpp"
+
+namespace kiln::importer {
+namespace {
+
+// The nodes of one graph or function body, by name, and how its tensor names are written.
+struct Body {
+  std::unordered_map<std::string, const tf::NodeDef*> nodes;
+  bool is_function = false;
+
+  template <class NodeList> Body(const NodeList& list, bool function) : is_function(function) {
+    for (const tf::NodeDef& n : list) nodes.emplace(n.name(), &n);
+  }
+  const tf::NodeDef* find(const std::string& name) const {
+    auto it = nodes.find(name);
+    return it == nodes.end() ? nullptr : it->second;
+  }
+};
+
+// The strings of a Const's DT_STRING value (RestoreV2's tensor_names input).
+std::vector<std::string> string_constant(const tf::NodeDef& node) {
+  auto it = node.attr().find("value");
+  if (node.op() != "Const" || it == node.attr().end() || !it->second.has_tensor()) return {};
+  const auto& values = it->second.tensor().string_val();
+  return {values.begin(), values.end()};
+}
+
+// Follows `ref` back through Identity nodes to a RestoreV2 output, and returns the name of the
+// tensor that output reads; "" if the value does not come from a RestoreV2.
+std::string restored_tensor_name(const Body& body, std::string ref) {
+  for (int hops = 0; hops < 64; ++hops) {  // a chain longer than this is not a saver's
+    const TensorRef r = parse_tensor_ref(ref, body.is_function);
+    const tf::NodeDef* node = r.is_arg ? nullptr : body.find(r.node);
+    if (!node) return "";
+    if (node->op() == "Identity" && node->input_size() > 0) {
+      ref = node->input(0);
+      continue;
+    }
+    if (node->op() != "RestoreV2" || node->input_size() < 2) return "";
+    const tf::NodeDef* names = body.find(parse_tensor_ref(node->input(1), body.is_function).node);
+    if (!names) return "";
+    const std::vector<std::string> keys = string_constant(*names);
+    if (r.index < 0 || static_cast<std::size_t>(r.index) >= keys.size()) return "";
+    return keys[static_cast<std::size_t>(r.index)];
+  }
+  return "";
+}
+
+// Calls on_assign(target ref, checkpoint key) for every assignment from a RestoreV2 in `body`.
+template <class F> void for_each_restore(const Body& body, F on_assign) {
+  for (const auto& [name, node] : body.nodes) {
+    const std::string& op = node->op();
+    if ((op != "Assign" && op != "AssignVariableOp") || node->input_size() < 2) continue;
+    const std::string key = restored_tensor_name(body, node->input(1));
+    if (!key.empty()) on_assign(node->input(0), key);
+  }
+}
+
+const tf::FunctionDef* find_function(const tf::GraphDef& graph, const std::string& name) {
+  for (const tf::FunctionDef& f : graph.library().function()) {
+    if (f.signature().name() == name) return &f;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> checkpoint_keys(const tf::MetaGraphDef& meta,
+                                                   const std::string& file) {
+  std::map<std::string, std::string> keys;
+  const std::string& restore_op = meta.saver_def().restore_op_name();
+  if (restore_op.empty()) return keys;
+  const tf::GraphDef& graph = meta.graph_def();
+  const Body main(graph.node(), false);
+  const tf::NodeDef* restore = main.find(parse_tensor_ref(restore_op, false).node);
+  if (!restore) {
+    throw Error(Errc::not_found, "the saver's restore op is not in the graph")
+        .file(file)
+        .node(restore_op);
+  }
+
+  auto func = restore->attr().find("f");
+  const bool tf2_call = func != restore->attr().end() && func->second.has_func();
+  if (!tf2_call) {
+    // TF1: the restore op is a NoOp over assignments in the main graph itself.
+    for_each_restore(main, [&](const std::string& target, const std::string& key) {
+      keys[parse_tensor_ref(target, false).node] = key;
+    });
+    return keys;
+  }
+
+  const std::string& callee_name = func->second.func().name();
+  const tf::FunctionDef* callee = find_function(graph, callee_name);
+  if (!callee) {
+    throw Error(Errc::not_found, "the restore function is missing from the library")
+        .file(file)
+        .node(restore->name())
+        .found(callee_name);
+  }
+  std::unordered_map<std::string, int> arg_index;
+  for (int i = 0; i < callee->signature().input_arg_size(); ++i) {
+    arg_index[callee->signature().input_arg(i).name()] = i;
+  }
+  std::vector<std::string> caller_inputs;
+  for (const std::string& in : restore->input()) {
+    if (in.empty() || in[0] != '^') caller_inputs.push_back(in);
+  }
+  const Body body(callee->node_def(), true);
+  for_each_restore(body, [&](const std::string& target, const std::string& key) {
+    auto it = arg_index.find(parse_tensor_ref(target, true).node);
+    if (it == arg_index.end() || static_cast<std::size_t>(it->second) >= caller_inputs.size()) return;
+    keys[parse_tensor_ref(caller_inputs[static_cast<std::size_t>(it->second)], false).node] = key;
+  });
+  return keys;
+}
+
+}  // namespace kiln::importer

@@ -1,0 +1,657 @@
+#include "savedmodel/graph_importer.hpp"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include <kiln/core/ops.hpp>
+#include <kiln/core/verify.hpp>
+
+#include "savedmodel/dtypes.hpp"
+#include "savedmodel/tensor_names.hpp"
+#include "savedmodel/tensor_proto.hpp"
+
+namespace kiln::importer {
+namespace {
+
+using AttrMap = google::protobuf::Map<std::string, tf::AttrValue>;
+
+constexpr int kMaxCallDepth = 64;  // Keras nests 3-6 deep; thousands is an attack
+
+bool is_call_op(const std::string& op) {
+  return op == "PartitionedCall" || op == "StatefulPartitionedCall";
+}
+bool is_variable_op(const std::string& op) {
+  return op == "VarHandleOp" || op == "VariableV2" || op == "Variable";
+}
+
+struct Scope;
+
+// What the walk knows about one TensorFlow node of one scope.
+struct NodeState {
+  bool visiting = false;            // on the walk's stack: meeting it again means a cycle
+  bool done = false;
+  NodeId id = -1;                   // the Kiln node it became (not for calls)
+  bool is_call = false;
+  Scope* callee = nullptr;          // the inlined body, for calls
+  std::vector<Value> call_outputs;  // a call's outputs: its callee's results
+};
+
+// The main graph, or one inlined instance of a function body.
+struct Scope {
+  Scope* parent = nullptr;
+  const tf::FunctionDef* function = nullptr;  // null for the main graph
+  std::unordered_map<std::string, const tf::NodeDef*> nodes;
+  std::unordered_map<std::string, Value> args;  // input argument -> the caller's value
+  const AttrMap* caller_attrs = nullptr;        // resolves attr placeholders in the body
+  std::string prefix;                           // prepended to the names of inlined nodes
+  int depth = 0;
+  std::unordered_map<std::string, NodeState> state;
+
+  bool in_function() const { return function != nullptr; }
+  std::string where() const {
+    return function ? "function '" + function->signature().name() + "'" : "main graph";
+  }
+};
+
+struct Unsupported {
+  std::string op;
+  std::string where;
+  std::string node;
+};
+
+// An empty list of the same kind as `like`, for TensorFlow's kind-less empty lists.
+std::optional<AttrValue> empty_list_like(const AttrValue& like) {
+  return std::visit(
+      [](const auto& v) -> std::optional<AttrValue> {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Ints> || std::is_same_v<T, Floats> ||
+                      std::is_same_v<T, Strings> || std::is_same_v<T, DTypes> ||
+                      std::is_same_v<T, Shapes>) {
+          return T{};
+        } else {
+          return std::nullopt;
+        }
+      },
+      like);
+}
+
+class Importer {
+ public:
+  Importer(const tf::GraphDef& graph, const GraphImportOptions& options)
+      : options_(options) {
+    if (options.op_list) {
+      for (const tf::OpDef& op : options.op_list->op()) op_defs_.emplace(op.name(), &op);
+    }
+    for (const tf::FunctionDef& f : graph.library().function()) {
+      if (!functions_.emplace(f.signature().name(), &f).second) {
+        throw Error(Errc::invalid_graph, "two functions share one name")
+            .file(options.file)
+            .found(f.signature().name());
+      }
+    }
+    main_.nodes.reserve(static_cast<std::size_t>(graph.node_size()));
+    for (const tf::NodeDef& n : graph.node()) {
+      if (!main_.nodes.emplace(n.name(), &n).second) {
+        throw Error(Errc::invalid_graph, "two nodes share one name").file(options.file).node(n.name());
+      }
+    }
+  }
+
+  Graph run(const std::vector<PortRequest>& inputs, const std::vector<PortRequest>& outputs,
+            bool placeholders_as_inputs) {
+    auto resolve_port = [&](const PortRequest& port, const char* kind) {
+      const TensorRef ref = parse_main_ref(port.tensor, std::string(kind) + " '" + port.name + "'");
+      materialize(main_, ref.node, std::string(kind) + " '" + port.name + "'");
+      return value_of(main_, ref, port.name);
+    };
+    std::vector<Value> in_values, out_values;
+    for (const PortRequest& p : outputs) out_values.push_back(resolve_port(p, "output"));
+    for (const PortRequest& p : inputs) in_values.push_back(resolve_port(p, "input"));
+    report_unsupported();
+
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const Node& node = graph_.node(in_values[i].node);
+      if (node.op != "Placeholder" && node.op != "PlaceholderWithDefault") {
+        throw Error(Errc::unsupported, "a graph input must be a Placeholder")
+            .file(options_.file)
+            .input(inputs[i].name)
+            .node(node.name)
+            .found(node.op);
+      }
+      graph_.inputs().push_back({inputs[i].name, in_values[i]});
+    }
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      graph_.outputs().push_back({outputs[i].name, out_values[i]});
+    }
+    if (placeholders_as_inputs) {
+      for (std::size_t id = 0; id < graph_.size(); ++id) {
+        const Node& n = graph_.nodes()[id];
+        bool listed = false;
+        for (const Graph::Port& p : graph_.inputs()) listed = listed || p.value.node == static_cast<NodeId>(id);
+        if (n.op == "Placeholder" && !listed) {
+          graph_.inputs().push_back({n.name, {static_cast<NodeId>(id), 0}});
+        }
+      }
+    }
+    try {
+      infer_types(graph_);
+      verify(graph_);
+    } catch (Error& e) {
+      e.file(options_.file);
+      throw;
+    }
+    return std::move(graph_);
+  }
+
+ private:
+  struct Frame {
+    Scope* scope;
+    std::string name;
+    std::string user;  // who asked for it, for "dangling input" messages
+  };
+
+  TensorRef parse_main_ref(const std::string& text, const std::string& user) {
+    try {
+      TensorRef ref = parse_tensor_ref(text, false);
+      if (ref.is_control) throw Error(Errc::invalid_argument, "a control edge is not a tensor");
+      return ref;
+    } catch (Error& e) {
+      e.file(options_.file).input(user);
+      throw;
+    }
+  }
+
+  const tf::NodeDef& lookup(const Scope& scope, const std::string& name, const std::string& user) {
+    auto it = scope.nodes.find(name);
+    if (it == scope.nodes.end()) {
+      throw Error(Errc::invalid_graph, "input names a node that does not exist in the " + scope.where())
+          .file(options_.file)
+          .node(user)
+          .input(name);
+    }
+    return *it->second;
+  }
+
+  // Imports node `name` of `scope` and everything it depends on, depth first, with an explicit
+  // stack. A node is "visiting" while it waits for its inputs; reaching it again is a cycle.
+  void materialize(Scope& scope, const std::string& name, const std::string& user) {
+    std::vector<Frame> stack{{&scope, name, user}};
+    while (!stack.empty()) {
+      const Frame frame = stack.back();
+      NodeState& state = frame.scope->state[frame.name];
+      if (state.done) {
+        stack.pop_back();
+        continue;
+      }
+      const tf::NodeDef& node = lookup(*frame.scope, frame.name, frame.user);
+      state.visiting = true;
+      if (std::optional<Frame> next = next_dependency(*frame.scope, node, state)) {
+        if (next->scope->state[next->name].visiting) {
+          throw Error(Errc::invalid_graph, "the " + next->scope->where() + " has a cycle")
+              .file(options_.file)
+              .node(next->name)
+              .op(lookup(*next->scope, next->name, frame.name).op());
+        }
+        stack.push_back(*next);
+        continue;
+      }
+      finish(*frame.scope, node, state);
+      state.visiting = false;
+      state.done = true;
+      stack.pop_back();
+    }
+  }
+
+  // The first thing `node` still waits for: a data input, or, for a call whose inputs are
+  // ready, a result of the inlined body.
+  std::optional<Frame> next_dependency(Scope& scope, const tf::NodeDef& node, NodeState& state) {
+    for (const std::string& input : node.input()) {
+      if (auto dep = pending(scope, input, node.name())) return dep;
+    }
+    if (!is_call(scope, node)) return std::nullopt;
+    if (!state.callee) state.callee = enter_call(scope, node);
+    for (const tf::OpDef::ArgDef& out : state.callee->function->signature().output_arg()) {
+      if (auto dep = pending(*state.callee, return_ref(*state.callee, out.name()), node.name())) {
+        return dep;
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<Frame> pending(Scope& scope, const std::string& text, const std::string& user) {
+    TensorRef ref;
+    try {
+      ref = parse_tensor_ref(text, scope.in_function());
+    } catch (Error& e) {
+      e.file(options_.file).node(user);
+      throw;
+    }
+    if (ref.is_control || ref.is_arg) return std::nullopt;
+    lookup(scope, ref.node, user);
+    if (scope.state[ref.node].done) return std::nullopt;
+    return Frame{&scope, ref.node, user};
+  }
+
+  const std::string& return_ref(const Scope& callee, const std::string& output_arg) {
+    auto it = callee.function->ret().find(output_arg);
+    if (it == callee.function->ret().end()) {
+      throw Error(Errc::invalid_graph, "function output has no return value")
+          .file(options_.file)
+          .node(callee.where())
+          .found(output_arg);
+    }
+    return it->second;
+  }
+
+  const tf::FunctionDef* callee_of(const tf::NodeDef& node) const {
+    if (is_call_op(node.op())) {
+      auto f = node.attr().find("f");
+      if (f == node.attr().end() || !f->second.has_func()) return nullptr;
+      auto it = functions_.find(f->second.func().name());
+      return it == functions_.end() ? nullptr : it->second;
+    }
+    auto it = functions_.find(node.op());  // a direct call: the op is a function's name
+    return it == functions_.end() ? nullptr : it->second;
+  }
+
+  bool is_call(const Scope&, const tf::NodeDef& node) const {
+    if (is_call_op(node.op()) && !callee_of(node)) {
+      throw Error(Errc::not_found, "called function is not in the library")
+          .file(options_.file)
+          .node(node.name())
+          .op(node.op());
+    }
+    return callee_of(node) != nullptr;
+  }
+
+  // A new scope for the body a call node runs, its arguments bound to the call's inputs.
+  Scope* enter_call(Scope& caller, const tf::NodeDef& node) {
+    const tf::FunctionDef* f = callee_of(node);
+    for (const Scope* s = &caller; s; s = s->parent) {
+      if (s->function == f) {
+        throw Error(Errc::invalid_graph, "function calls itself (directly or through others)")
+            .file(options_.file)
+            .node(node.name())
+            .found(f->signature().name());
+      }
+    }
+    if (caller.depth + 1 > kMaxCallDepth) {
+      throw Error(Errc::limit_exceeded, "function calls nested too deeply")
+          .file(options_.file)
+          .node(node.name())
+          .expected("<= " + std::to_string(kMaxCallDepth) + " levels");
+    }
+    std::vector<Value> args = data_inputs(caller, node);
+    if (args.size() != static_cast<std::size_t>(f->signature().input_arg_size())) {
+      throw Error(Errc::invalid_graph, "call passes the wrong number of arguments")
+          .file(options_.file)
+          .node(node.name())
+          .expected(std::to_string(f->signature().input_arg_size()))
+          .found(std::to_string(args.size()));
+    }
+    scopes_.push_back(std::make_unique<Scope>());
+    Scope& callee = *scopes_.back();
+    callee.parent = &caller;
+    callee.function = f;
+    callee.depth = caller.depth + 1;
+    callee.prefix = caller.prefix + node.name() + "/";
+    for (const tf::NodeDef& n : f->node_def()) {
+      if (!callee.nodes.emplace(n.name(), &n).second) {
+        throw Error(Errc::invalid_graph, "two nodes share one name in " + callee.where())
+            .file(options_.file)
+            .node(n.name());
+      }
+    }
+    for (int i = 0; i < f->signature().input_arg_size(); ++i) {
+      callee.args[f->signature().input_arg(i).name()] = args[static_cast<std::size_t>(i)];
+    }
+    if (is_call_op(node.op())) {
+      callee.caller_attrs = &node.attr().at("f").func().attr();
+    } else {
+      callee.caller_attrs = &node.attr();
+    }
+    return &callee;
+  }
+
+  void finish(Scope& scope, const tf::NodeDef& node, NodeState& state) {
+    if (state.callee) {
+      state.is_call = true;
+      for (const tf::OpDef::ArgDef& out : state.callee->function->signature().output_arg()) {
+        const TensorRef ref = parse_tensor_ref(return_ref(*state.callee, out.name()), true);
+        state.call_outputs.push_back(value_of(*state.callee, ref, node.name()));
+      }
+      return;
+    }
+    state.id = build_node(scope, node);
+  }
+
+  std::vector<Value> data_inputs(Scope& scope, const tf::NodeDef& node) {
+    std::vector<Value> values;
+    for (const std::string& input : node.input()) {
+      const TensorRef ref = parse_tensor_ref(input, scope.in_function());
+      if (!ref.is_control) values.push_back(value_of(scope, ref, node.name()));
+    }
+    return values;
+  }
+
+  // The Kiln value a (resolved) tensor reference stands for.
+  Value value_of(Scope& scope, const TensorRef& ref, const std::string& user) {
+    if (ref.is_arg) {
+      auto it = scope.args.find(ref.node);
+      if (it == scope.args.end()) {
+        throw Error(Errc::invalid_graph, "input names neither a node nor an argument of " + scope.where())
+            .file(options_.file)
+            .node(user)
+            .input(ref.node);
+      }
+      return it->second;
+    }
+    const NodeState& state = scope.state.at(ref.node);
+    const tf::NodeDef& producer = *scope.nodes.at(ref.node);
+    const int flat = scope.in_function() ? flat_output_index(producer, ref) : ref.index;
+    if (state.is_call) {
+      if (flat < 0 || static_cast<std::size_t>(flat) >= state.call_outputs.size()) {
+        throw Error(Errc::invalid_graph, "output index out of range")
+            .file(options_.file)
+            .node(user)
+            .input(producer.name() + ":" + std::to_string(flat))
+            .expected("< " + std::to_string(state.call_outputs.size()));
+      }
+      return state.call_outputs[static_cast<std::size_t>(flat)];
+    }
+    return {state.id, flat};
+  }
+
+  // "node:out_arg:k" -> the flat output index: the sizes of the output args before out_arg,
+  // plus k. An arg's size is its number_attr, the length of its type_list_attr, or 1.
+  int flat_output_index(const tf::NodeDef& node, const TensorRef& ref) const {
+    if (is_call_op(node.op())) return ref.index;  // one list arg, "output"
+    if (const tf::FunctionDef* f = callee_of(node)) {
+      const auto& outs = f->signature().output_arg();
+      for (int i = 0; i < outs.size(); ++i) {
+        if (outs[i].name() == ref.out_arg) return i + ref.index;
+      }
+      throw bad_out_arg(node, ref);
+    }
+    auto it = op_defs_.find(node.op());
+    if (it == op_defs_.end()) return ref.index;  // no OpDef: assume a single output argument
+    int flat = 0;
+    for (const tf::OpDef::ArgDef& arg : it->second->output_arg()) {
+      if (arg.name() == ref.out_arg) return flat + ref.index;
+      flat += arg_size(node, *it->second, arg);
+    }
+    throw bad_out_arg(node, ref);
+  }
+
+  Error bad_out_arg(const tf::NodeDef& node, const TensorRef& ref) const {
+    return Error(Errc::invalid_graph, "op has no output argument of this name")
+        .file(options_.file)
+        .node(node.name())
+        .op(node.op())
+        .found(ref.out_arg);
+  }
+
+  static int arg_size(const tf::NodeDef& node, const tf::OpDef& op, const tf::OpDef::ArgDef& arg) {
+    auto attr = [&](const std::string& name) -> const tf::AttrValue* {
+      auto it = node.attr().find(name);
+      if (it != node.attr().end()) return &it->second;
+      for (const tf::OpDef::AttrDef& a : op.attr()) {
+        if (a.name() == name && a.has_default_value()) return &a.default_value();
+      }
+      return nullptr;
+    };
+    if (!arg.number_attr().empty()) {
+      const tf::AttrValue* n = attr(arg.number_attr());
+      return n ? static_cast<int>(n->i()) : 1;
+    }
+    if (!arg.type_list_attr().empty()) {
+      const tf::AttrValue* list = attr(arg.type_list_attr());
+      return list ? list->list().type_size() : 1;
+    }
+    return 1;
+  }
+
+  NodeId build_node(Scope& scope, const tf::NodeDef& tf_node) {
+    Node node;
+    node.name = unique_name(scope.prefix + tf_node.name());
+    node.inputs = data_inputs(scope, tf_node);
+    const std::string& op = tf_node.op();
+    if (is_variable_op(op)) {
+      node.op = "Const";
+      Tensor value = read_variable(scope, tf_node);
+      node.attrs = {{"dtype", value.dtype()}, {"value", std::move(value)}};
+    } else if (op == "ReadVariableOp") {
+      // Variables are constants now, so reading one is passing its value on.
+      node.op = "Identity";
+      node.attrs = {{"T", convert_dtype(tf_node, "dtype")}};
+    } else if (op == "ResourceGather") {
+      node.op = "GatherV2";  // a gather on a variable's value, along axis 0
+      node.attrs = convert_attrs(scope, tf_node);
+      const DType params = std::get<DType>(node.attrs.at("dtype"));
+      node.attrs.erase("dtype");
+      node.attrs["Tparams"] = params;
+      node.attrs["Taxis"] = DType::int32;
+      Node axis;
+      axis.name = unique_name(node.name + "/axis");
+      axis.op = "Const";
+      axis.attrs = {{"dtype", DType::int32}, {"value", Tensor::scalar<std::int32_t>(0)}};
+      node.inputs.push_back({add(std::move(axis)), 0});
+    } else {
+      node.op = op;
+      node.attrs = convert_attrs(scope, tf_node);
+      if (const OpDef* def = op_catalogue().find(op)) {
+        fill_default_attrs(node, *def);
+      } else {
+        unsupported_.push_back({op, scope.where(), tf_node.name()});
+      }
+    }
+    return add(std::move(node));
+  }
+
+  NodeId add(Node node) {
+    if (static_cast<std::int64_t>(graph_.size()) >= options_.limits.max_nodes) {
+      throw Error(Errc::limit_exceeded, "the imported graph has too many nodes")
+          .file(options_.file)
+          .expected("<= " + std::to_string(options_.limits.max_nodes));
+    }
+    return graph_.add(std::move(node));
+  }
+
+  std::string unique_name(const std::string& base) const {
+    std::string name = base;
+    for (int n = 1; graph_.find(name); ++n) name = base + "_" + std::to_string(n);
+    return name;
+  }
+
+  Tensor read_variable(const Scope& scope, const tf::NodeDef& node) {
+    if (scope.in_function()) {
+      throw Error(Errc::unsupported, "a variable created inside a function body")
+          .file(options_.file)
+          .node(node.name())
+          .op(node.op());
+    }
+    if (!options_.read_variable) {
+      throw Error(Errc::unsupported, "a variable in a graph without a checkpoint (freeze it first)")
+          .file(options_.file)
+          .node(node.name())
+          .op(node.op());
+    }
+    Tensor value = options_.read_variable(node);
+    const DType declared = convert_dtype(node, "dtype");
+    if (value.dtype() != declared) {
+      throw Error(Errc::type_mismatch, "checkpoint value has another dtype than the variable")
+          .file(options_.file)
+          .node(node.name())
+          .expected(dtype_name(declared))
+          .found(dtype_name(value.dtype()));
+    }
+    auto shape = node.attr().find("shape");
+    if (shape != node.attr().end() && shape->second.has_shape()) {
+      const Shape declared_shape = shape_from_proto(shape->second.shape());
+      if (!declared_shape.compatible_with(value.shape())) {
+        throw Error(Errc::shape_mismatch, "checkpoint value has another shape than the variable")
+            .file(options_.file)
+            .node(node.name())
+            .expected(declared_shape.str())
+            .found(value.shape().str());
+      }
+    }
+    return value;
+  }
+
+  DType convert_dtype(const tf::NodeDef& node, const std::string& key) {
+    auto it = node.attr().find(key);
+    if (it == node.attr().end() || !it->second.has_type()) {
+      throw Error(Errc::invalid_attr, "missing type attribute")
+          .file(options_.file)
+          .node(node.name())
+          .op(node.op())
+          .attr(key);
+    }
+    try {
+      return dtype_from_tf(it->second.type());
+    } catch (Error& e) {
+      e.file(options_.file).node(node.name()).op(node.op()).attr(key);
+      throw;
+    }
+  }
+
+  // The node's attributes as Kiln values, with TensorFlow's defaults restored from the OpDef.
+  // Attributes starting with '_' are TensorFlow's bookkeeping and are left out.
+  Attrs convert_attrs(const Scope& scope, const tf::NodeDef& node) {
+    const tf::OpDef* def = nullptr;
+    if (auto it = op_defs_.find(node.op()); it != op_defs_.end()) def = it->second;
+    auto type_of = [&](const std::string& key) -> std::string {
+      if (def) {
+        for (const tf::OpDef::AttrDef& a : def->attr()) {
+          if (a.name() == key) return a.type();
+        }
+      }
+      return "";
+    };
+    Attrs attrs;
+    auto put = [&](const std::string& key, const tf::AttrValue& raw) {
+      const tf::AttrValue* value = &raw;
+      if (value->value_case() == tf::AttrValue::kPlaceholder) {
+        const AttrMap* caller = scope.caller_attrs;
+        auto it = caller ? caller->find(value->placeholder()) : AttrMap::const_iterator();
+        if (!caller || it == caller->end()) {
+          throw Error(Errc::invalid_attr, "attribute placeholder has no value in the caller")
+              .file(options_.file)
+              .node(node.name())
+              .attr(key)
+              .found(value->placeholder());
+        }
+        value = &it->second;
+      }
+      try {
+        if (auto converted = convert_attr(*value, type_of(key), node.op(), key)) {
+          attrs[key] = std::move(*converted);
+        }
+      } catch (Error& e) {
+        e.file(options_.file).node(node.name()).op(node.op()).attr(key);
+        throw;
+      }
+    };
+    std::map<std::string, const tf::AttrValue*> sorted;  // protobuf maps have no fixed order
+    for (const auto& [key, value] : node.attr()) sorted.emplace(key, &value);
+    for (const auto& [key, value] : sorted) {
+      if (!key.empty() && key[0] != '_') put(key, *value);
+    }
+    if (def) {
+      for (const tf::OpDef::AttrDef& a : def->attr()) {
+        if (a.has_default_value() && !attrs.count(a.name())) put(a.name(), a.default_value());
+      }
+    }
+    return attrs;
+  }
+
+  // One AttrValue as a Kiln attribute; nullopt for kinds Kiln has no use for (func, tensor
+  // lists). `tf_type` is the OpDef's type string, which decides the kind of an empty list.
+  std::optional<AttrValue> convert_attr(const tf::AttrValue& v, const std::string& tf_type,
+                                        const std::string& op, const std::string& key) {
+    switch (v.value_case()) {
+      case tf::AttrValue::kS: return std::string(v.s());
+      case tf::AttrValue::kI: return static_cast<std::int64_t>(v.i());
+      case tf::AttrValue::kF: return v.f();
+      case tf::AttrValue::kB: return v.b();
+      case tf::AttrValue::kType: return dtype_from_tf(v.type());
+      case tf::AttrValue::kShape: return shape_from_proto(v.shape());
+      case tf::AttrValue::kTensor: return tensor_from_proto(v.tensor(), options_.limits);
+      case tf::AttrValue::kList: return convert_list(v.list(), tf_type, op, key);
+      default: return std::nullopt;
+    }
+  }
+
+  std::optional<AttrValue> convert_list(const tf::AttrValue::ListValue& l, const std::string& tf_type,
+                                        const std::string& op, const std::string& key) {
+    if (l.s_size()) return Strings(l.s().begin(), l.s().end());
+    if (l.i_size()) return Ints(l.i().begin(), l.i().end());
+    if (l.f_size()) return Floats(l.f().begin(), l.f().end());
+    if (l.b_size()) return Ints(l.b().begin(), l.b().end());
+    if (l.type_size()) {
+      DTypes types;
+      for (int t : l.type()) types.push_back(dtype_from_tf(t));
+      return types;
+    }
+    if (l.shape_size()) {
+      Shapes shapes;
+      for (const tf::TensorShapeProto& s : l.shape()) shapes.push_back(shape_from_proto(s));
+      return shapes;
+    }
+    if (l.tensor_size() || l.func_size()) return std::nullopt;
+    // An empty list carries no kind: take it from the OpDef, else from Kiln's own default.
+    if (tf_type == "list(float)") return Floats{};
+    if (tf_type == "list(string)") return Strings{};
+    if (tf_type == "list(type)") return DTypes{};
+    if (tf_type == "list(shape)") return Shapes{};
+    if (tf_type.empty()) {
+      if (const OpDef* def = op_catalogue().find(op)) {
+        for (const AttrDef& a : def->attrs) {
+          if (a.name == key && a.default_value) return empty_list_like(*a.default_value);
+        }
+      }
+    }
+    return Ints{};
+  }
+
+  // One error listing every op Kiln lacks, how often, and where.
+  void report_unsupported() const {
+    if (unsupported_.empty()) return;
+    std::map<std::string, std::vector<const Unsupported*>> by_op;
+    for (const Unsupported& u : unsupported_) by_op[u.op].push_back(&u);
+    std::string message = std::to_string(by_op.size()) + " op type" +
+                          (by_op.size() == 1 ? " is" : "s are") + " not supported by Kiln (" +
+                          std::to_string(unsupported_.size()) + " node" +
+                          (unsupported_.size() == 1 ? "" : "s") + "):";
+    constexpr std::size_t kShown = 3;
+    for (const auto& [op, places] : by_op) {
+      message += "\n  " + op + " x" + std::to_string(places.size()) + ": ";
+      for (std::size_t i = 0; i < places.size() && i < kShown; ++i) {
+        message += (i ? "; " : "") + places[i]->where + " node '" + places[i]->node + "'";
+      }
+      if (places.size() > kShown) message += "; ...";
+    }
+    throw Error(Errc::unsupported, message).file(options_.file);
+  }
+
+  const GraphImportOptions& options_;
+  std::unordered_map<std::string, const tf::OpDef*> op_defs_;
+  std::unordered_map<std::string, const tf::FunctionDef*> functions_;
+  Scope main_;
+  std::vector<std::unique_ptr<Scope>> scopes_;  // inlined bodies; stable addresses
+  std::vector<Unsupported> unsupported_;
+  Graph graph_;
+};
+
+}  // namespace
+
+Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
+                   const std::vector<PortRequest>& outputs, const GraphImportOptions& options,
+                   bool placeholders_as_inputs) {
+  return Importer(graph, options).run(inputs, outputs, placeholders_as_inputs);
+}
+
+}  // namespace kiln::importer

@@ -1,0 +1,54 @@
+// GraphDef (and its function library) -> Kiln IR.
+//
+// Import is demand-driven: it starts from the requested outputs and pulls in only what they
+// reach, so training traces, savers and unused signatures in the same file are never looked at.
+// Along the way it
+//   * inlines PartitionedCall / StatefulPartitionedCall and direct function calls, naming each
+//     inlined node "<call node>/<body node>" and refusing recursion and absurd nesting;
+//   * turns function-body tensor names ("node:out_arg:k") into flat output indices, with the
+//     OpDefs of the MetaGraphDef's stripped_op_list;
+//   * replaces each variable (VarHandleOp, VariableV2) by a Const holding its checkpoint value,
+//     and ReadVariableOp by Identity, so the result is a pure dataflow graph;
+//   * restores the attributes TensorFlow 2 strips when they equal their default;
+//   * drops control edges: they order stateful ops (variable reads, asserts) that an imported
+//     inference graph no longer has;
+//   * collects every op Kiln lacks and reports them all at once, with counts and locations.
+// The walk keeps its own stack, so a long chain of nodes cannot overflow the C++ stack.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <kiln/core/graph.hpp>
+#include <kiln/savedmodel.hpp>
+
+#include "savedmodel/proto/graph.pb.h"
+
+namespace kiln::importer {
+
+// The value of a main-graph variable node, from the checkpoint. Throws if it has none.
+using VariableReader = std::function<Tensor(const tf::NodeDef& variable)>;
+
+// A named graph input or output, and the main-graph tensor ("node:k") behind it.
+struct PortRequest {
+  std::string name;
+  std::string tensor;
+};
+
+struct GraphImportOptions {
+  const tf::OpList* op_list = nullptr;  // stripped_op_list; null for bare GraphDefs
+  VariableReader read_variable;         // empty: variables are an error
+  ImportLimits limits;
+  std::string file;                     // for error messages
+};
+
+// Builds the graph computing `outputs`. Each input request names a Placeholder (or
+// PlaceholderWithDefault) that becomes a graph input port. With `placeholders_as_inputs`, every
+// Placeholder the outputs reach also becomes an input port, named after its node. The result has
+// inferred types and has passed the verifier.
+Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
+                   const std::vector<PortRequest>& outputs, const GraphImportOptions& options,
+                   bool placeholders_as_inputs = false);
+
+}  // namespace kiln::importer

@@ -1,0 +1,36 @@
+// A program that uses Kiln as an embedder would: one include, one op, one checked answer.
+// Exits non-zero when the answer is wrong, so the CTest test that runs it fails.
+#include <kiln/kiln.hpp>
+
+#include <iostream>
+#include <vector>
+
+int main() {
+  try {
+    kiln::Tensor x = kiln::Tensor::from<float>({2, 2}, {1, 2, 3, 4});
+    kiln::Tensor y = kiln::Tensor::from<float>({2, 2}, {10, 20, 30, 40});
+    kiln::Node node;
+    node.name = "downstream/add";
+    node.op = "AddV2";
+    node.attrs = {{"T", kiln::DType::float32}};
+    kiln::fill_default_attrs(node);
+    const std::vector<kiln::Tensor> out = kiln::reference::evaluate(node, {x, y});
+    const std::vector<float> expected = {11, 22, 33, 44};  // 1+10, 2+20, 3+30, 4+40
+    if (out.size() != 1 || out[0].num_elements() != 4) {
+      std::cerr << "AddV2 gave the wrong number of outputs or elements\n";
+      return 1;
+    }
+    for (int i = 0; i < 4; ++i) {
+      if (out[0].data<float>()[i] != expected[static_cast<std::size_t>(i)]) {
+        std::cerr << "AddV2 element " << i << ": got " << out[0].data<float>()[i]
+                  << ", expected " << expected[static_cast<std::size_t>(i)] << '\n';
+        return 1;
+      }
+    }
+    std::cout << "kiln downstream: AddV2 " << out[0] << '\n';
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "kiln downstream failed: " << e.what() << '\n';
+    return 1;
+  }
+}
