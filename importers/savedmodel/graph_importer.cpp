@@ -101,30 +101,17 @@ class Importer {
 
   Graph run(const std::vector<PortRequest>& inputs, const std::vector<PortRequest>& outputs,
             bool placeholders_as_inputs) {
-    auto resolve_port = [&](const PortRequest& port, const char* kind) {
-      const TensorRef ref = parse_main_ref(port.tensor, std::string(kind) + " '" + port.name + "'");
-      materialize(main_, ref.node, std::string(kind) + " '" + port.name + "'");
-      return value_of(main_, ref, port.name);
-    };
-    std::vector<Value> in_values, out_values;
-    for (const PortRequest& p : outputs) out_values.push_back(resolve_port(p, "output"));
-    for (const PortRequest& p : inputs) in_values.push_back(resolve_port(p, "input"));
+    // Inputs first: a fed tensor must be cut before the outputs pull in what computes it.
+    for (const PortRequest& p : inputs) {
+      graph_.inputs().push_back({p.name, import_input(p)});
+    }
+    for (const PortRequest& p : outputs) {
+      const std::string user = "output '" + p.name + "'";
+      const TensorRef ref = parse_main_ref(p.tensor, user);
+      if (!fed_.count({ref.node, ref.index})) materialize(main_, ref.node, user);
+      graph_.outputs().push_back({p.name, value_of(main_, ref, user)});
+    }
     report_unsupported();
-
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      const Node& node = graph_.node(in_values[i].node);
-      if (node.op != "Placeholder" && node.op != "PlaceholderWithDefault") {
-        throw Error(Errc::unsupported, "a graph input must be a Placeholder")
-            .file(options_.file)
-            .input(inputs[i].name)
-            .node(node.name)
-            .found(node.op);
-      }
-      graph_.inputs().push_back({inputs[i].name, in_values[i]});
-    }
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-      graph_.outputs().push_back({outputs[i].name, out_values[i]});
-    }
     if (placeholders_as_inputs) {
       for (std::size_t id = 0; id < graph_.size(); ++id) {
         const Node& n = graph_.nodes()[id];
@@ -146,6 +133,32 @@ class Importer {
   }
 
  private:
+  // A Placeholder is imported as is. Any other tensor is fed the way TensorFlow feeds it: a new
+  // Placeholder stands in for it, and what computed it is never imported (unless reached
+  // through another of its outputs).
+  Value import_input(const PortRequest& port) {
+    const std::string user = "input '" + port.name + "'";
+    const TensorRef ref = parse_main_ref(port.tensor, user);
+    const tf::NodeDef& node = lookup(main_, ref.node, user);
+    if (node.op() == "Placeholder" || node.op() == "PlaceholderWithDefault") {
+      materialize(main_, ref.node, user);
+      return value_of(main_, ref, user);
+    }
+    if (!port.dtype) {
+      throw Error(Errc::unsupported, "a fed tensor needs a dtype Kiln supports")
+          .file(options_.file)
+          .input(port.name)
+          .node(node.name());
+    }
+    Node placeholder;
+    placeholder.name = unique_name(ref.index == 0 ? ref.node : ref.node + "_" + std::to_string(ref.index));
+    placeholder.op = "Placeholder";
+    placeholder.attrs = {{"dtype", *port.dtype}, {"shape", port.shape}};
+    const Value v{add(std::move(placeholder)), 0};
+    fed_[{ref.node, ref.index}] = v;
+    return v;
+  }
+
   struct Frame {
     Scope* scope;
     std::string name;
@@ -229,6 +242,7 @@ class Importer {
       throw;
     }
     if (ref.is_control || ref.is_arg) return std::nullopt;
+    if (!scope.in_function() && fed_.count({ref.node, ref.index})) return std::nullopt;
     lookup(scope, ref.node, user);
     if (scope.state[ref.node].done) return std::nullopt;
     return Frame{&scope, ref.node, user};
@@ -347,6 +361,9 @@ class Importer {
             .input(ref.node);
       }
       return it->second;
+    }
+    if (!scope.in_function()) {
+      if (auto fed = fed_.find({ref.node, ref.index}); fed != fed_.end()) return fed->second;
     }
     const NodeState& state = scope.state.at(ref.node);
     const tf::NodeDef& producer = *scope.nodes.at(ref.node);
@@ -643,6 +660,7 @@ class Importer {
   Scope main_;
   std::vector<std::unique_ptr<Scope>> scopes_;  // inlined bodies; stable addresses
   std::vector<Unsupported> unsupported_;
+  std::map<std::pair<std::string, int>, Value> fed_;  // main-graph tensors fed as inputs
   Graph graph_;
 };
 

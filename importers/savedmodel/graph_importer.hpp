@@ -17,6 +17,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,14 @@ namespace kiln::importer {
 // The value of a main-graph variable node, from the checkpoint. Throws if it has none.
 using VariableReader = std::function<Tensor(const tf::NodeDef& variable)>;
 
-// A named graph input or output, and the main-graph tensor ("node:k") behind it.
+// A named graph input or output, and the main-graph tensor ("node:k") behind it. An input may
+// name any tensor, as in TensorFlow's feeds: one that is not a Placeholder is cut from what
+// computes it and becomes a Placeholder of `dtype` and `shape`.
 struct PortRequest {
   std::string name;
   std::string tensor;
+  std::optional<DType> dtype = std::nullopt;
+  Shape shape = Shape::unknown_rank();
 };
 
 struct GraphImportOptions {
@@ -43,8 +48,7 @@ struct GraphImportOptions {
   std::string file;                     // for error messages
 };
 
-// Builds the graph computing `outputs`. Each input request names a Placeholder (or
-// PlaceholderWithDefault) that becomes a graph input port. With `placeholders_as_inputs`, every
+// Builds the graph computing `outputs`. Each input request becomes a graph input port. With `placeholders_as_inputs`, every
 // Placeholder the outputs reach also becomes an input port, named after its node. The result has
 // inferred types and has passed the verifier.
 Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,

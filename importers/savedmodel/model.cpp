@@ -175,7 +175,7 @@ const Signature& Model::signature(std::string_view key) const {
 Graph Model::graph(std::string_view signature_key) const {
   const Signature& sig = signature(signature_key);
   std::vector<importer::PortRequest> inputs, outputs;
-  for (const TensorSpec& s : sig.inputs) inputs.push_back({s.key, s.tensor_name});
+  for (const TensorSpec& s : sig.inputs) inputs.push_back({s.key, s.tensor_name, s.dtype, s.shape});
   for (const TensorSpec& s : sig.outputs) outputs.push_back({s.key, s.tensor_name});
   return importer::import_graph(impl_->graph_def(), inputs, outputs, impl_->import_options());
 }
