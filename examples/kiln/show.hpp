@@ -1,0 +1,125 @@
+// `kiln show`: what a model offers, printed the way saved_model_cli prints it (so existing greps
+// keep working), or as JSON for scripts.
+#pragma once
+
+#include <iostream>
+
+#include "json.hpp"
+#include "model_files.hpp"
+
+namespace kiln::cli {
+
+inline void print_tensor_info(std::ostream& out, const char* kind, const TensorSpec& spec,
+                              const std::string& indent) {
+  out << indent << kind << "['" << spec.key << "'] tensor_info:\n"
+      << indent << "    dtype: " << spec.tf_dtype << "\n"
+      << indent << "    shape: " << tf_shape_text(spec.shape) << "\n"
+      << indent << "    name: " << spec.tensor_name << "\n";
+}
+
+inline void print_signature(std::ostream& out, const Signature& sig, const std::string& indent) {
+  out << indent << "The given SavedModel SignatureDef contains the following input(s):\n";
+  for (const TensorSpec& s : sig.inputs) print_tensor_info(out, "inputs", s, indent + "  ");
+  out << indent << "The given SavedModel SignatureDef contains the following output(s):\n";
+  for (const TensorSpec& s : sig.outputs) print_tensor_info(out, "outputs", s, indent + "  ");
+  out << indent << "Method name is: " << sig.method_name << "\n";
+}
+
+inline std::string tag_set_text(const std::set<std::string>& tags) {
+  std::string s;
+  for (const std::string& t : tags) s += (s.empty() ? "" : ", ") + t;
+  return s;
+}
+
+inline std::string spec_json(const TensorSpec& spec) {
+  std::vector<std::string> dims;
+  if (spec.shape.has_rank()) {
+    for (std::int64_t d : spec.shape.dims()) dims.push_back(std::to_string(d));
+  }
+  return JsonObject()
+      .str("dtype", numpy_dtype_name(spec))
+      .raw("shape", spec.shape.has_rank() ? json_array(dims) : "null")
+      .str("name", spec.tensor_name)
+      .text();
+}
+
+inline std::string specs_json(const std::vector<TensorSpec>& specs) {
+  JsonObject o;
+  for (const TensorSpec& s : specs) o.raw(s.key, spec_json(s));
+  return o.text();
+}
+
+inline void show_frozen(const Model& model, bool json) {
+  const std::vector<TensorSpec> inputs = model.placeholders();
+  const std::vector<std::string> sinks = model.sink_nodes();
+  if (json) {
+    std::vector<std::string> names;
+    for (const std::string& s : sinks) names.push_back(json_string(s));
+    std::cout << JsonObject().raw("placeholders", specs_json(inputs)).raw("sinks", json_array(names)).text()
+              << "\n";
+    return;
+  }
+  std::cout << "The given GraphDef has no signatures. Its placeholders (inputs):\n";
+  for (const TensorSpec& s : inputs) print_tensor_info(std::cout, "inputs", s, "  ");
+  std::cout << "Nodes whose outputs nothing consumes (default outputs of `kiln run`):\n";
+  for (const std::string& s : sinks) std::cout << "  outputs['" << s << "'] name: " << s << ":0\n";
+}
+
+inline int show(const Args& args) {
+  if (args.positional().size() != 1) {
+    throw Error(Errc::invalid_argument, "usage: kiln show DIR|GRAPH.pb [--all] [--tag_set T] "
+                                        "[--signature_def S] [--json]");
+  }
+  const std::string path = args.positional()[0];
+  const bool json = args.has("json");
+  Model first = open_model(path, args.get("tag_set"));
+  if (first.is_frozen_graph()) {
+    show_frozen(first, json);
+    return 0;
+  }
+  if (json) {
+    JsonObject signatures;
+    for (const Signature& sig : first.signatures()) {
+      signatures.raw(sig.key, JsonObject()
+                                  .str("method_name", sig.method_name)
+                                  .raw("inputs", specs_json(sig.inputs))
+                                  .raw("outputs", specs_json(sig.outputs))
+                                  .text());
+    }
+    std::vector<std::string> tags;
+    for (const std::string& t : first.tags()) tags.push_back(json_string(t));
+    std::cout << JsonObject().raw("tags", json_array(tags)).raw("signatures", signatures.text()).text()
+              << "\n";
+    return 0;
+  }
+  if (args.has("all")) {
+    for (const std::set<std::string>& tags : first.all_tag_sets()) {
+      Model model = open_model(path, tag_set_text(tags));
+      std::cout << "\nMetaGraphDef with tag-set: '" << tag_set_text(tags)
+                << "' contains the following SignatureDefs:\n";
+      for (const Signature& sig : model.signatures()) {
+        std::cout << "\nsignature_def['" << sig.key << "']:\n";
+        print_signature(std::cout, sig, "  ");
+      }
+    }
+    return 0;
+  }
+  if (args.has("signature_def")) {
+    print_signature(std::cout, first.signature(args.get("signature_def")), "");
+    return 0;
+  }
+  if (args.has("tag_set")) {
+    std::cout << "The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:\n";
+    for (const Signature& sig : first.signatures()) {
+      std::cout << "SignatureDef key: \"" << sig.key << "\"\n";
+    }
+    return 0;
+  }
+  std::cout << "The given SavedModel contains the following tag-sets:\n";
+  for (const std::set<std::string>& tags : first.all_tag_sets()) {
+    std::cout << "'" << tag_set_text(tags) << "'\n";
+  }
+  return 0;
+}
+
+}  // namespace kiln::cli
