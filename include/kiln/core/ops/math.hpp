@@ -1,10 +1,297 @@
-// (being written) math ops: catalogue entries with TensorFlow's defaults and shape functions.
+// Math ops: elementwise (unary, binary with NumPy broadcasting), reductions and Cast, with
+// TensorFlow's attribute names and defaults and their shape functions.
 #pragma once
+
+#include <algorithm>
+#include <string>
+#include <vector>
 
 #include "../shape_functions.hpp"
 
 namespace kiln::ops {
 
-inline void register_math_ops(OpCatalogue&) {}
+// The element types an op accepts: TensorFlow's type constraints narrowed to Kiln's dtypes.
+enum class DTypeSet {
+  floating,        // float32, float16, bfloat16, float64
+  numeric,         // floating plus int8, uint8, int32, int64
+  signed_numeric,  // numeric without uint8 (TensorFlow's Abs, Neg, Sign, Round, Pow)
+  any,             // numeric plus bool
+  boolean,         // bool only
+};
+
+constexpr bool dtype_in(DTypeSet set, DType t) {
+  const bool floating = t == DType::float32 || t == DType::float16 || t == DType::bfloat16 ||
+                        t == DType::float64;
+  switch (set) {
+    case DTypeSet::floating: return floating;
+    case DTypeSet::numeric: return t != DType::boolean;
+    case DTypeSet::signed_numeric: return t != DType::boolean && t != DType::uint8;
+    case DTypeSet::any: return true;
+    case DTypeSet::boolean: return t == DType::boolean;
+  }
+  return false;
+}
+
+// The same test at compile time, for kernels that instantiate only what the op accepts.
+template <class T> constexpr bool type_in(DTypeSet set) { return dtype_in(set, dtype_of<T>()); }
+
+inline const char* dtype_set_name(DTypeSet set) {
+  switch (set) {
+    case DTypeSet::floating: return "a floating-point type";
+    case DTypeSet::numeric: return "a numeric type";
+    case DTypeSet::signed_numeric: return "a signed numeric type";
+    case DTypeSet::any: return "any type";
+    case DTypeSet::boolean: return "bool";
+  }
+  return "?";
+}
+
+// Throws unless input i's dtype belongs to `set`. `attr` names the type attribute, if any.
+inline void expect_dtype_in(const InferContext& ctx, int i, DTypeSet set, const char* attr = "T") {
+  if (dtype_in(set, ctx.dtype(i))) return;
+  Error e = ctx.error(Errc::type_mismatch, "dtype not accepted by this op");
+  e.input(std::to_string(i)).expected(dtype_set_name(set)).found(dtype_name(ctx.dtype(i)));
+  if (*attr) e.attr(attr);
+  throw e;
+}
+
+// Axes, indices and the like: int32 or int64.
+inline void expect_index_dtype(const InferContext& ctx, int i, const char* attr) {
+  const DType t = ctx.dtype(i);
+  if (t == DType::int32 || t == DType::int64) return;
+  throw ctx.error(Errc::type_mismatch, "index input must be int32 or int64")
+      .input(std::to_string(i))
+      .attr(attr)
+      .found(dtype_name(t));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise
+
+template <DTypeSet S> std::vector<TensorType> infer_unary(const InferContext& ctx) {
+  expect_dtype_in(ctx, 0, S, S == DTypeSet::boolean ? "" : "T");
+  return {ctx.input(0)};
+}
+
+// Two inputs of one dtype broadcast together; comparisons answer in bool.
+template <DTypeSet S, bool kBoolResult>
+std::vector<TensorType> infer_binary(const InferContext& ctx) {
+  const char* attr = S == DTypeSet::boolean ? "" : "T";
+  expect_dtype_in(ctx, 0, S, attr);
+  expect_dtype_in(ctx, 1, S, attr);
+  ctx.expect_same_dtype(0, 1);
+  const DType out = kBoolResult ? DType::boolean : ctx.dtype(0);
+  return {{out, broadcast_shapes(ctx, ctx.shape(0), ctx.shape(1))}};
+}
+
+// True when two known dimensions somewhere make broadcasting impossible.
+inline bool known_broadcast_conflict(const Shape& a, const Shape& b) {
+  if (!a.has_rank() || !b.has_rank()) return false;
+  const int rank = std::min(a.rank(), b.rank());
+  for (int i = 1; i <= rank; ++i) {
+    const std::int64_t da = a.dim(-i), db = b.dim(-i);
+    if (da >= 0 && db >= 0 && da != db && da != 1 && db != 1) return true;
+  }
+  return false;
+}
+
+// Equal and NotEqual: with incompatible_shape_error=false, shapes that cannot broadcast give a
+// scalar (false for Equal, true for NotEqual) instead of an error, as TensorFlow does.
+inline std::vector<TensorType> infer_equality(const InferContext& ctx) {
+  if (!ctx.attr<bool>("incompatible_shape_error") &&
+      known_broadcast_conflict(ctx.shape(0), ctx.shape(1))) {
+    ctx.expect_same_dtype(0, 1);
+    return {{DType::boolean, Shape{}}};
+  }
+  return infer_binary<DTypeSet::any, true>(ctx);
+}
+
+// AddN: every input has the same shape; unknown dimensions are filled in from the others.
+inline std::vector<TensorType> infer_add_n(const InferContext& ctx) {
+  const std::int64_t n = ctx.attr<std::int64_t>("N");
+  if (n != ctx.num_inputs()) {
+    throw ctx.error(Errc::invalid_graph, "input count differs from attribute N")
+        .attr("N")
+        .expected(std::to_string(n))
+        .found(std::to_string(ctx.num_inputs()));
+  }
+  Shape merged = Shape::unknown_rank();
+  for (int i = 0; i < ctx.num_inputs(); ++i) {
+    expect_dtype_in(ctx, i, DTypeSet::numeric);
+    const Shape& s = ctx.shape(i);
+    if (!merged.compatible_with(s)) {
+      throw ctx.error(Errc::shape_mismatch, "AddN inputs must have the same shape")
+          .input(std::to_string(i))
+          .expected(merged.str())
+          .found(s.str());
+    }
+    if (!s.has_rank()) continue;
+    if (!merged.has_rank()) {
+      merged = s;
+      continue;
+    }
+    for (int d = 0; d < s.rank(); ++d) {
+      if (merged.dim(d) == kUnknownDim) merged.set_dim(d, s.dim(d));
+    }
+  }
+  return {{ctx.dtype(0), merged}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reductions
+
+// Which of `rank` dimensions the axes name. Negative axes count from the end. An axis outside
+// [-rank, rank) throws, and so does a dimension named twice (TensorFlow refuses [1, -1] on a
+// matrix at run time). Kernels call this too, so both agree.
+inline std::vector<bool> reduced_axes(const InferContext& ctx,
+                                      const std::vector<std::int64_t>& axes, int rank) {
+  std::vector<bool> reduced(static_cast<std::size_t>(rank), false);
+  for (std::int64_t axis : axes) {
+    const auto d = static_cast<std::size_t>(normalize_axis(ctx, axis, rank));
+    if (reduced[d]) {
+      throw ctx.error(Errc::invalid_argument, "reduction axes name a dimension twice")
+          .found("axis " + std::to_string(axis) + " is dimension " + std::to_string(d));
+    }
+    reduced[d] = true;
+  }
+  return reduced;
+}
+
+// Sum, Mean, Max, ...: input 1 holds the axes (a scalar or a vector). When the axes are not known
+// before running, neither is the output rank (unless keep_dims keeps it).
+template <DTypeSet S> std::vector<TensorType> infer_reduction(const InferContext& ctx) {
+  expect_dtype_in(ctx, 0, S, S == DTypeSet::boolean ? "" : "T");
+  expect_index_dtype(ctx, 1, "Tidx");
+  const Shape& axes_shape = ctx.shape(1);
+  if (axes_shape.has_rank() && axes_shape.rank() > 1) {
+    throw ctx.error(Errc::shape_mismatch, "reduction axes must be a scalar or a vector")
+        .input("1")
+        .found(axes_shape.str());
+  }
+  const DType dtype = ctx.dtype(0);
+  const Shape& in = ctx.shape(0);
+  const bool keep_dims = ctx.attr<bool>("keep_dims");
+  const Tensor* axes = ctx.value(1);
+  if (!axes) {
+    if (axes_shape.is_fully_known() && axes_shape.num_elements() == 0) return {{dtype, in}};
+    if (keep_dims && in.has_rank()) return {{dtype, Shape::unknown_dims(in.rank())}};
+    return {{dtype, Shape::unknown_rank()}};
+  }
+  const std::vector<std::int64_t> axis_values = axes->to_int64_vector();
+  if (axis_values.empty()) return {{dtype, in}};  // no axes: nothing is reduced
+  if (!in.has_rank()) return {{dtype, Shape::unknown_rank()}};
+  const std::vector<bool> reduced = reduced_axes(ctx, axis_values, in.rank());
+  std::vector<std::int64_t> dims;
+  for (int d = 0; d < in.rank(); ++d) {
+    if (!reduced[static_cast<std::size_t>(d)]) dims.push_back(in.dim(d));
+    else if (keep_dims) dims.push_back(1);
+  }
+  return {{dtype, Shape(dims)}};
+}
+
+// ArgMax and ArgMin: input 1 is one axis (a scalar), which disappears from the shape.
+inline std::vector<TensorType> infer_arg_reduction(const InferContext& ctx) {
+  expect_dtype_in(ctx, 0, DTypeSet::any);
+  expect_index_dtype(ctx, 1, "Tidx");
+  const DType out = ctx.attr<DType>("output_type");
+  if (out != DType::int32 && out != DType::int64) {
+    throw ctx.error(Errc::invalid_attr, "output_type must be int32 or int64")
+        .attr("output_type")
+        .found(dtype_name(out));
+  }
+  ctx.expect_rank(1, 0);
+  const Shape& in = ctx.shape(0);
+  if (!in.has_rank()) return {{out, Shape::unknown_rank()}};
+  if (in.rank() == 0) {
+    throw ctx.error(Errc::shape_mismatch, "input must have at least one dimension").found(in.str());
+  }
+  const Tensor* axis_value = ctx.value(1);
+  if (!axis_value) return {{out, Shape::unknown_dims(in.rank() - 1)}};
+  const int axis = normalize_axis(ctx, axis_value->to_int64_vector().at(0), in.rank());
+  if (in.dim(axis) == 0) {
+    throw ctx.error(Errc::invalid_argument, "cannot take the arg max or min of an empty axis")
+        .found(in.str() + ", axis " + std::to_string(axis));
+  }
+  std::vector<std::int64_t> dims = in.dims();
+  dims.erase(dims.begin() + axis);
+  return {{out, Shape(dims)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cast
+
+inline std::vector<TensorType> infer_cast(const InferContext& ctx) {
+  return {{ctx.attr<DType>("DstT"), ctx.shape(0)}};
+}
+
+// ---------------------------------------------------------------------------------------------
+
+inline void register_math_ops(OpCatalogue& catalogue) {
+  const AttrDef type_attr{"T", {}};
+
+  // Unary: one input, same dtype and shape out.
+  struct Unary {
+    const char* name;
+    InferFn infer;
+  };
+  const InferFn floating = infer_unary<DTypeSet::floating>;
+  const InferFn numeric = infer_unary<DTypeSet::numeric>;
+  const InferFn signed_numeric = infer_unary<DTypeSet::signed_numeric>;
+  for (const Unary& op : std::vector<Unary>{
+           {"Relu", numeric},         {"Relu6", numeric},        {"Elu", floating},
+           {"Selu", floating},        {"Sigmoid", floating},     {"Tanh", floating},
+           {"Softplus", floating},    {"Softsign", floating},    {"Erf", floating},
+           {"Exp", floating},         {"Log", floating},         {"Log1p", floating},
+           {"Sqrt", floating},        {"Rsqrt", floating},       {"Square", numeric},
+           {"Abs", signed_numeric},   {"Neg", signed_numeric},   {"Sign", signed_numeric},
+           {"Reciprocal", floating},  {"Inv", floating},         {"Floor", floating},
+           {"Ceil", floating},        {"Round", signed_numeric}}) {
+    catalogue.add({op.name, 1, 1, {type_attr}, op.infer, false, {"T"}});
+  }
+  catalogue.add({"LeakyRelu", 1, 1, {type_attr, {"alpha", 0.2f}}, floating, false, {"T"}});
+  catalogue.add({"LogicalNot", 1, 1, {}, infer_unary<DTypeSet::boolean>});
+
+  // Binary with broadcasting.
+  for (const char* name : {"Add", "AddV2", "Sub", "Mul", "Div", "FloorDiv", "FloorMod", "Maximum",
+                           "Minimum", "SquaredDifference"}) {
+    catalogue.add({name, 2, 2, {type_attr}, infer_binary<DTypeSet::numeric, false>, false,
+                   {"T", "T"}});
+  }
+  catalogue.add({"Pow", 2, 2, {type_attr}, infer_binary<DTypeSet::signed_numeric, false>, false,
+                 {"T", "T"}});
+  catalogue.add({"RealDiv", 2, 2, {type_attr}, infer_binary<DTypeSet::floating, false>, false,
+                 {"T", "T"}});
+  for (const char* name : {"Less", "LessEqual", "Greater", "GreaterEqual"}) {
+    catalogue.add({name, 2, 2, {type_attr}, infer_binary<DTypeSet::numeric, true>, false,
+                   {"T", "T"}});
+  }
+  for (const char* name : {"Equal", "NotEqual"}) {
+    catalogue.add({name, 2, 2, {type_attr, {"incompatible_shape_error", true}}, infer_equality,
+                   false, {"T", "T"}});
+  }
+  for (const char* name : {"LogicalAnd", "LogicalOr"}) {
+    catalogue.add({name, 2, 2, {}, infer_binary<DTypeSet::boolean, true>});
+  }
+  catalogue.add({"AddN", 1, kVariadic, {{"N", {}}, type_attr}, infer_add_n, false, {"T"}});
+
+  // Reductions. TF2 strips keep_dims=false and Tidx=int32, so both need their defaults.
+  const std::vector<AttrDef> reduction_attrs = {
+      type_attr, {"keep_dims", false}, {"Tidx", DType::int32}};
+  for (const char* name : {"Sum", "Mean", "Prod", "Max", "Min"}) {
+    catalogue.add({name, 2, 2, reduction_attrs, infer_reduction<DTypeSet::numeric>, false,
+                   {"T", "Tidx"}});
+  }
+  for (const char* name : {"All", "Any"}) {
+    catalogue.add({name, 2, 2, {{"keep_dims", false}, {"Tidx", DType::int32}},
+                   infer_reduction<DTypeSet::boolean>, false, {"", "Tidx"}});
+  }
+  for (const char* name : {"ArgMax", "ArgMin"}) {
+    catalogue.add({name, 2, 2, {type_attr, {"Tidx", DType::int32}, {"output_type", DType::int64}},
+                   infer_arg_reduction, false, {"T", "Tidx"}});
+  }
+
+  catalogue.add({"Cast", 1, 1, {{"SrcT", {}}, {"DstT", {}}, {"Truncate", false}}, infer_cast,
+                 false, {"SrcT"}});
+}
 
 }  // namespace kiln::ops

@@ -1,0 +1,342 @@
+// The scalar functions of the elementwise math ops, one small functor each, with TensorFlow's
+// semantics. elementwise.hpp supplies the loops; math.hpp maps op names to functors.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "elementwise.hpp"
+
+namespace kiln::reference::fn {
+
+// ---------------------------------------------------------------------------------------------
+// Unary
+
+struct Relu {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x) const { return is_negative(x) ? C(0) : x; }  // NaN stays
+};
+
+struct Relu6 {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x) const {
+    return is_negative(x) ? C(0) : x > C(6) ? C(6) : x;
+  }
+};
+
+struct Elu {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return x < C(0) ? std::expm1(x) : x; }
+};
+
+// The constants of Klambauer et al. (2017), to the precision TensorFlow writes them.
+struct Selu {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  static constexpr double kScale = 1.0507009873554804934193349852946;
+  static constexpr double kScaleAlpha = 1.7580993408473768599402175208123;  // scale * alpha
+  template <class C> C operator()(C x) const {
+    return x < C(0) ? C(kScaleAlpha) * std::expm1(x) : C(kScale) * x;
+  }
+};
+
+// A select, not max(x, alpha * x): that would be wrong for alpha > 1.
+struct LeakyRelu {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  float alpha;
+  explicit LeakyRelu(const Node& node) : alpha(node.attr<float>("alpha")) {}
+  template <class C> C operator()(C x) const { return x > C(0) ? x : C(alpha) * x; }
+};
+
+// exp only ever sees -|x|, so it cannot overflow, and tiny results keep their precision.
+struct Sigmoid {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const {
+    if (x >= C(0)) return C(1) / (C(1) + std::exp(-x));
+    const C e = std::exp(x);
+    return e / (C(1) + e);
+  }
+};
+
+struct Tanh {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::tanh(x); }
+};
+
+// TensorFlow's scheme: past |log(epsilon) + 2| softplus(x) equals x (large x) or exp(x) (very
+// negative x) to within an epsilon, and log1p(exp(x)) would overflow or lose precision.
+struct Softplus {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const {
+    // log(epsilon) + 2, with epsilon = 2^(1 - digits)
+    constexpr C threshold = C(1 - std::numeric_limits<C>::digits) * C(0.6931471805599453) + C(2);
+    if (x > -threshold) return x;
+    if (x < threshold) return std::exp(x);
+    return std::log1p(std::exp(x));
+  }
+};
+
+struct Softsign {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return x / (C(1) + std::fabs(x)); }
+};
+
+struct Erf {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::erf(x); }
+};
+
+struct Exp {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::exp(x); }
+};
+
+struct Log {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::log(x); }
+};
+
+struct Log1p {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::log1p(x); }
+};
+
+struct Sqrt {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::sqrt(x); }
+};
+
+struct Rsqrt {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return C(1) / std::sqrt(x); }
+};
+
+struct Reciprocal {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return C(1) / x; }
+};
+
+struct Square {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x) const { return wrapping_mul(x, x); }
+};
+
+// Integer Abs and Neg wrap: |INT_MIN| is INT_MIN, as two's complement hardware gives.
+struct Abs {
+  static constexpr DTypeSet types = DTypeSet::signed_numeric;
+  template <class C> C operator()(C x) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      return std::fabs(x);
+    } else {
+      return is_negative(x) ? wrapping_neg(x) : x;
+    }
+  }
+};
+
+struct Neg {
+  static constexpr DTypeSet types = DTypeSet::signed_numeric;
+  template <class C> C operator()(C x) const { return wrapping_neg(x); }
+};
+
+struct Floor {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::floor(x); }
+};
+
+struct Ceil {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::ceil(x); }
+};
+
+// Half to even (banker's rounding), independent of the FPU rounding mode. Integers pass.
+struct Round {
+  static constexpr DTypeSet types = DTypeSet::signed_numeric;
+  template <class C> C operator()(C x) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      C below = std::floor(x);
+      const C fraction = x - below;  // NaN for infinities: neither test below passes
+      const bool odd = std::fmod(below, C(2)) != C(0);
+      if (fraction > C(0.5) || (fraction == C(0.5) && odd)) below += C(1);
+      return below;
+    } else {
+      return x;
+    }
+  }
+};
+
+// -1, 0 or 1; NaN stays NaN.
+struct Sign {
+  static constexpr DTypeSet types = DTypeSet::signed_numeric;
+  template <class C> C operator()(C x) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      if (std::isnan(x)) return x;
+    }
+    return x > C(0) ? C(1) : is_negative(x) ? C(-1) : C(0);
+  }
+};
+
+struct LogicalNot {
+  static constexpr DTypeSet types = DTypeSet::boolean;
+  bool operator()(bool x) const { return !x; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Binary
+
+struct Add {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const { return wrapping_add(x, y); }
+};
+
+struct Sub {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const { return wrapping_sub(x, y); }
+};
+
+struct Mul {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const { return wrapping_mul(x, y); }
+};
+
+struct RealDiv {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x, C y) const { return x / y; }
+};
+
+// Integer division truncating toward zero (C's), refusing a zero divisor as TensorFlow does.
+// INT_MIN / -1 overflows; it wraps to INT_MIN instead of trapping.
+template <class C> C truncating_div(C x, C y) {
+  if (y == C(0)) throw Error(Errc::invalid_argument, "integer division by zero");
+  if constexpr (std::is_signed_v<C>) {
+    if (y == C(-1)) return wrapping_neg(x);
+  }
+  return static_cast<C>(x / y);
+}
+
+// Div is RealDiv for floats and truncating division for integers (TensorFlow's Div kernel).
+struct Div {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      return x / y;
+    } else {
+      return truncating_div(x, y);
+    }
+  }
+};
+
+// Rounds toward negative infinity: one less than the truncated quotient when there is a
+// remainder and the signs differ.
+struct FloorDiv {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      return std::floor(x / y);
+    } else {
+      const C q = truncating_div(x, y);
+      const bool inexact = wrapping_mul(q, y) != x;
+      return inexact && is_negative(x) != is_negative(y) ? static_cast<C>(q - 1) : q;
+    }
+  }
+};
+
+// The remainder takes the divisor's sign: x - floor(x / y) * y.
+struct FloorMod {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const {
+    C r;
+    if constexpr (std::is_floating_point_v<C>) {
+      r = std::fmod(x, y);
+    } else {
+      if (y == C(0)) throw Error(Errc::invalid_argument, "integer division by zero");
+      r = std::is_signed_v<C> && y == C(-1) ? C(0) : static_cast<C>(x % y);  // INT_MIN % -1 traps
+    }
+    return r != C(0) && is_negative(r) != is_negative(y) ? static_cast<C>(r + y) : r;
+  }
+};
+
+// Maximum and Minimum propagate NaN (TensorFlow uses Eigen's PropagateNaN).
+struct Maximum {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<C>::quiet_NaN();
+    }
+    return x < y ? y : x;
+  }
+};
+
+struct Minimum {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<C>::quiet_NaN();
+    }
+    return y < x ? y : x;
+  }
+};
+
+struct SquaredDifference {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> C operator()(C x, C y) const {
+    const C d = wrapping_sub(x, y);
+    return wrapping_mul(d, d);
+  }
+};
+
+// Integer powers by repeated squaring (wrapping on overflow); a negative integer exponent is an
+// error, as in TensorFlow.
+struct Pow {
+  static constexpr DTypeSet types = DTypeSet::signed_numeric;
+  template <class C> C operator()(C x, C y) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      return std::pow(x, y);
+    } else {
+      if (is_negative(y)) {
+        throw Error(Errc::invalid_argument, "integers to negative integer powers are not allowed");
+      }
+      C result = 1;
+      for (auto e = static_cast<std::make_unsigned_t<C>>(y); e != 0; e >>= 1) {
+        if (e & 1u) result = wrapping_mul(result, x);
+        x = wrapping_mul(x, x);
+      }
+      return result;
+    }
+  }
+};
+
+struct Less {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> bool operator()(C x, C y) const { return x < y; }
+};
+struct LessEqual {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> bool operator()(C x, C y) const { return x <= y; }
+};
+struct Greater {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> bool operator()(C x, C y) const { return x > y; }
+};
+struct GreaterEqual {
+  static constexpr DTypeSet types = DTypeSet::numeric;
+  template <class C> bool operator()(C x, C y) const { return x >= y; }
+};
+struct Equal {
+  static constexpr DTypeSet types = DTypeSet::any;
+  template <class C> bool operator()(C x, C y) const { return x == y; }
+};
+struct NotEqual {
+  static constexpr DTypeSet types = DTypeSet::any;
+  template <class C> bool operator()(C x, C y) const { return x != y; }
+};
+struct LogicalAnd {
+  static constexpr DTypeSet types = DTypeSet::boolean;
+  bool operator()(bool x, bool y) const { return x && y; }
+};
+struct LogicalOr {
+  static constexpr DTypeSet types = DTypeSet::boolean;
+  bool operator()(bool x, bool y) const { return x || y; }
+};
+
+}  // namespace kiln::reference::fn
