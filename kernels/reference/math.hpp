@@ -20,6 +20,7 @@ inline void register_math_kernels(KernelTable& table) {
   table["Softplus"] = unary_kernel<fn::Softplus>;
   table["Softsign"] = unary_kernel<fn::Softsign>;
   table["Erf"] = unary_kernel<fn::Erf>;
+  table["Erfc"] = unary_kernel<fn::Erfc>;
   table["Exp"] = unary_kernel<fn::Exp>;
   table["Log"] = unary_kernel<fn::Log>;
   table["Log1p"] = unary_kernel<fn::Log1p>;

@@ -87,6 +87,13 @@ struct Erf {
   template <class C> C operator()(C x) const { return std::erf(x); }
 };
 
+// 1 - erf(x), computed directly: exact GELU exports as x/2 * erfc(-x/sqrt 2), and for large |x|
+// 1 - erf(x) would cancel to zero where erfc keeps its precision.
+struct Erfc {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::erfc(x); }
+};
+
 struct Exp {
   static constexpr DTypeSet types = DTypeSet::floating;
   template <class C> C operator()(C x) const { return std::exp(x); }

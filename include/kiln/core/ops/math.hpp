@@ -241,11 +241,11 @@ inline void register_math_ops(OpCatalogue& catalogue) {
            {"Relu", numeric},         {"Relu6", numeric},        {"Elu", floating},
            {"Selu", floating},        {"Sigmoid", floating},     {"Tanh", floating},
            {"Softplus", floating},    {"Softsign", floating},    {"Erf", floating},
-           {"Exp", floating},         {"Log", floating},         {"Log1p", floating},
-           {"Sqrt", floating},        {"Rsqrt", floating},       {"Square", numeric},
-           {"Abs", signed_numeric},   {"Neg", signed_numeric},   {"Sign", signed_numeric},
-           {"Reciprocal", floating},  {"Inv", floating},         {"Floor", floating},
-           {"Ceil", floating},        {"Round", signed_numeric}}) {
+           {"Erfc", floating},        {"Exp", floating},         {"Log", floating},
+           {"Log1p", floating},       {"Sqrt", floating},        {"Rsqrt", floating},
+           {"Square", numeric},       {"Abs", signed_numeric},   {"Neg", signed_numeric},
+           {"Sign", signed_numeric},  {"Reciprocal", floating},  {"Inv", floating},
+           {"Floor", floating},       {"Ceil", floating},        {"Round", signed_numeric}}) {
     catalogue.add({op.name, 1, 1, {type_attr}, op.infer, false, {"T"}});
   }
   catalogue.add({"LeakyRelu", 1, 1, {type_attr, {"alpha", 0.2f}}, floating, false, {"T"}});
