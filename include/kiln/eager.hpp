@@ -4,12 +4,21 @@
 // rather than slow on purpose: it runs only the nodes the outputs need, in topological order;
 // every output gets a fresh buffer, and a buffer is released right after its last use, so peak
 // memory is what a straightforward executor would need.
+//
+// It runs on a backend's kernels, one kernel per op: the reference kernels by default, or the
+// `cpu` backend's (oneDNN), exactly the kernels a compiled plan uses, so that eager versus
+// optimized isolates what the graph optimizations buy. Like TensorFlow's eager runtime it keeps
+// each node's prepared kernel for the input shapes it has seen (a oneDNN primitive and its
+// reordered weights are made on the first run, not on every one); buffers stay fresh.
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "backend.hpp"
 #include "core/verify.hpp"
 #include "kernels/reference/reference.hpp"
 
@@ -20,10 +29,16 @@ using NamedTensors = std::map<std::string, Tensor, std::less<>>;
 class EagerInterpreter {
  public:
   // Verifies the graph and plans the run: which nodes are needed, and when each value dies.
-  explicit EagerInterpreter(const Graph& graph) : graph_(graph) {
+  // `threads` is the thread count the backend's kernels get (0: the runtime's default).
+  explicit EagerInterpreter(const Graph& graph, Backend backend = Backend::reference,
+                            int threads = 0)
+      : graph_(graph), backend_(backend), threads_(threads) {
+    require_backend(backend_);
     verify(graph_);
     plan();
   }
+
+  Backend backend() const { return backend_; }
 
   // Inputs in the order of graph.inputs(); outputs in the order of graph.outputs().
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const {
@@ -47,6 +62,9 @@ class EagerInterpreter {
         throw Error(Errc::invalid_argument, "graph input was not fed").input(port.name);
       }
     }
+#if defined(KILN_HAS_ONEDNN)
+    cpu_kernels::ThreadScope threads(threads_);
+#endif
     for (const Step& step : steps_) {
       const std::size_t id = static_cast<std::size_t>(step.node);
       if (!fed[id]) {
@@ -56,7 +74,8 @@ class EagerInterpreter {
         for (Value in : node.inputs) {
           args.push_back(values[static_cast<std::size_t>(in.node)][static_cast<std::size_t>(in.index)]);
         }
-        values[id] = reference::evaluate(node, args);
+        values[id] = backend_ == Backend::reference ? reference::evaluate(node, args)
+                                                    : evaluate_on_backend(step.node, args);
       }
       for (Value dead : step.releases) {
         values[static_cast<std::size_t>(dead.node)][static_cast<std::size_t>(dead.index)] = Tensor();
@@ -125,6 +144,85 @@ class EagerInterpreter {
     for (const auto& [value, step] : last_reader) steps_[step].releases.push_back(value);
   }
 
+  // One node on the backend's kernel: inference sizes the outputs (and validates, as in
+  // reference::evaluate), the kernel prepared for these input shapes computes them into fresh
+  // tensors.
+  std::vector<Tensor> evaluate_on_backend(NodeId id, const std::vector<Tensor>& inputs) const {
+    const Node& node = graph_.node(id);
+    const OpDef& def = op_catalogue().at(node);
+    if (node.op == "Const" || node.op == "Placeholder" || def.forwards_inputs) {
+      return reference::evaluate(node, inputs);  // nothing to compute
+    }
+    std::vector<TensorType> types;
+    std::vector<const Tensor*> values;
+    for (const Tensor& t : inputs) {
+      types.push_back({t.dtype(), t.shape()});
+      values.push_back(&t);
+    }
+    const std::vector<TensorType> out_types = infer_node(node, types, values);
+    std::vector<Tensor> outputs;
+    for (const TensorType& t : out_types) {
+      if (!t.shape.is_fully_known()) {
+        throw node.error(Errc::internal, "output shape unknown although every input is known")
+            .found(t.shape.str());
+      }
+      outputs.emplace_back(t.dtype, t.shape);
+    }
+    const PreparedKernel& kernel = kernel_for(id, types, out_types, inputs);
+    std::unique_ptr<KernelState> state = kernel.make_state();
+    Tensor scratch(DType::uint8, Shape{static_cast<std::int64_t>(kernel.scratch_bytes() + 1)});
+    std::vector<const void*> in;
+    for (const Tensor& t : inputs) in.push_back(t.raw());
+    std::vector<void*> out;
+    for (Tensor& t : outputs) out.push_back(t.raw());
+    KernelArgs args;
+    args.inputs = in.data();
+    args.outputs = out.data();
+    args.scratch = scratch.raw();
+    args.state = state.get();
+    kernel.run(args);
+#if defined(KILN_HAS_ONEDNN)
+    cpu_kernels::thread_stream().wait();
+#endif
+    return outputs;
+  }
+
+  // The kernel of node `id` for these input types, prepared on first use. Inputs that come
+  // from constants are handed to prepare() as such, so weights are reordered once.
+  const PreparedKernel& kernel_for(NodeId id, const std::vector<TensorType>& types,
+                                   const std::vector<TensorType>& out_types,
+                                   const std::vector<Tensor>& inputs) const {
+    std::string key = std::to_string(id);
+    for (const TensorType& t : types) key += "|" + t.str();
+    std::lock_guard<std::mutex> lock(kernels_->mutex);
+    auto it = kernels_->cache.find(key);
+    if (it != kernels_->cache.end()) return *it->second;
+    const Node& node = graph_.node(id);
+    KernelRequest request(node, types, out_types);
+    request.threads = threads_;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      request.constants.push_back(comes_from_constant(node.inputs[i]) ? &inputs[i] : nullptr);
+    }
+    KernelPtr kernel = make_kernel(backend_, request);
+    return *kernels_->cache.emplace(key, std::move(kernel)).first->second;
+  }
+
+  // Whether `v` is a Const, possibly seen through views, and not a graph input.
+  bool comes_from_constant(Value v) const {
+    while (true) {
+      const Node& node = graph_.node(v.node);
+      for (const Graph::Port& p : graph_.inputs()) {
+        if (p.value.node == v.node) return false;
+      }
+      if (node.op == "Const") return true;
+      const OpDef* def = op_catalogue().find(node.op);
+      if (!def || !def->forwards_inputs || static_cast<std::size_t>(v.index) >= node.inputs.size()) {
+        return false;
+      }
+      v = node.inputs[static_cast<std::size_t>(v.index)];
+    }
+  }
+
   void check_feed(const Graph::Port& port, const Tensor& t) const {
     const TensorType& declared = graph_.type_of(port.value);
     if (t.dtype() != declared.dtype) {
@@ -141,8 +239,17 @@ class EagerInterpreter {
     }
   }
 
+  // Prepared kernels by node and input types, shared by the copies of this interpreter.
+  struct KernelCache {
+    std::mutex mutex;
+    std::map<std::string, KernelPtr> cache;
+  };
+
   Graph graph_;  // a copy: constants are shared handles, so this is cheap and lifetime-safe
+  Backend backend_ = Backend::reference;
+  int threads_ = 0;
   std::vector<Step> steps_;
+  std::shared_ptr<KernelCache> kernels_ = std::make_shared<KernelCache>();
 };
 
 // One-shot convenience: verify, plan and run.

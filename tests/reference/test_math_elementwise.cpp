@@ -262,7 +262,7 @@ TEST_CASE("Erfc is 1 - erf, without the cancellation") {
   // Reference values of the complementary error function (Abramowitz & Stegun, table 7.1, and
   // erfc(5) = 1.5374597944280349e-12, where 1 - erf(5) in float would be exactly 0).
   Tensor x = Tensor::from<float>({4}, {0.0f, 1.0f, -1.0f, 5.0f});
-  test::check_close(test::run_op1("Erfc", {x}),
+  test::check_close(test::run_op1("Erfc", {x}, kF32),
                     Tensor::from<float>({4}, {1.0f, 0.15729920705f, 1.84270079295f, 1.5374597944e-12f}),
                     0.0, 1e-6);
 }

@@ -1,10 +1,165 @@
-// (being written) fused ops that the optimizer creates: catalogue entries and shape functions.
+// The fused ops the optimizer's fuse pass creates: a convolution or matrix product followed by
+// a list of epilogue steps applied to each output element, as TensorFlow's Grappler remapper
+// spells them (_FusedConv2D, _FusedMatMul) and as oneDNN runs them (post-ops).
+//
+//   _FusedConv2D(x, filter, args...)                 Conv2D's attributes, plus the epilogue
+//   _FusedDepthwiseConv2dNative(x, filter, args...)  DepthwiseConv2dNative's, plus the epilogue
+//   _FusedMatMul(a, b, args...)                      MatMul's, plus the epilogue
+//
+// The epilogue is the attribute `fused_ops`, applied in order to each output element:
+//   "BiasAdd"  + bias[channel]: consumes one argument, a vector with one entry per channel;
+//              only as the first step (a folded BatchNorm ends up here too)
+//   "Add"      + residual[i]: consumes one argument of exactly the output's shape (no
+//              broadcasting), so an implementation may accumulate into that buffer
+//   an activation: "Relu", "Relu6", "Elu", "LeakyRelu" (alpha in `leakyrelu_alpha`),
+//              "Sigmoid", "Tanh", "Swish" (x * sigmoid(x)), "GeluExact"
+//              (x/2 * (1 + erf(x/sqrt 2))) or "GeluApproximate"
+//              (x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))))
+// with each step at most once. `num_args` counts the arguments, which follow the two main
+// inputs in the order the steps consume them.
 #pragma once
 
+#include <set>
+
 #include "../shape_functions.hpp"
+#include "nn/conv.hpp"
+#include "nn/matmul.hpp"
 
 namespace kiln::ops {
 
-inline void register_fused_ops(OpCatalogue&) {}
+namespace fused {
+
+inline bool is_activation(const std::string& step) {
+  static const std::set<std::string, std::less<>> names = {
+      "Relu", "Relu6", "Elu",       "LeakyRelu",      "Sigmoid",
+      "Tanh", "Swish", "GeluExact", "GeluApproximate"};
+  return names.count(step) > 0;
+}
+
+// Validates the epilogue of a fused node whose main op produces `out` with channels on
+// `channel_axis`, and returns the output shape with what the arguments add to it.
+inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis) {
+  nn::expect_floating(ctx, 0);
+  const Strings& steps = ctx.attr<Strings>("fused_ops");
+  const std::int64_t num_args = ctx.attr<std::int64_t>("num_args");
+  if (num_args != ctx.num_inputs() - 2) {
+    throw ctx.error(Errc::invalid_graph, "num_args differs from the number of extra inputs")
+        .attr("num_args")
+        .expected(std::to_string(ctx.num_inputs() - 2))
+        .found(std::to_string(num_args));
+  }
+  int arg = 2;
+  bool seen_add = false, seen_activation = false;
+  auto missing_argument = [&](const std::string& step) {
+    return ctx.error(Errc::invalid_graph, "an epilogue step has no argument left to consume")
+        .attr("fused_ops")
+        .found(step);
+  };
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const std::string& step = steps[i];
+    if (step == "BiasAdd" && i == 0) {
+      if (arg >= ctx.num_inputs()) throw missing_argument(step);
+      ctx.expect_rank(arg, 1);
+      if (out.has_rank() && ctx.shape(arg).has_rank()) {
+        out.set_dim(channel_axis, nn::merge_dim(ctx, out.dim(channel_axis), ctx.shape(arg).dim(0),
+                                                "output channels and bias size"));
+      }
+      ++arg;
+    } else if (step == "Add" && !seen_add) {
+      if (arg >= ctx.num_inputs()) throw missing_argument(step);
+      const Shape& residual = ctx.shape(arg);
+      if (out.has_rank() && residual.has_rank()) {
+        if (residual.rank() != out.rank()) {
+          throw ctx.error(Errc::shape_mismatch, "the residual must have the output's shape")
+              .input(std::to_string(arg))
+              .expected(out.str())
+              .found(residual.str());
+        }
+        std::vector<std::int64_t> dims = out.dims();
+        for (int d = 0; d < out.rank(); ++d) {
+          dims[static_cast<std::size_t>(d)] =
+              nn::merge_dim(ctx, out.dim(d), residual.dim(d), "output and residual sizes");
+        }
+        out = Shape(dims);
+      }
+      seen_add = true;
+      ++arg;
+    } else if (is_activation(step) && !seen_activation) {
+      seen_activation = true;
+    } else {
+      throw ctx.error(Errc::invalid_attr, "unknown, repeated or misplaced epilogue step")
+          .attr("fused_ops")
+          .expected("BiasAdd first, then at most one Add and one activation")
+          .found(step);
+    }
+  }
+  if (arg != ctx.num_inputs()) {
+    throw ctx.error(Errc::invalid_graph, "the epilogue consumes a different number of arguments")
+        .expected(std::to_string(arg - 2))
+        .found(std::to_string(ctx.num_inputs() - 2));
+  }
+  return out;
+}
+
+inline std::vector<TensorType> infer_fused_conv2d(const InferContext& ctx) {
+  const nn::ConvGeometry g = nn::conv2d_geometry(ctx);
+  return {{ctx.dtype(0), check_epilogue(ctx, g.output_shape(), g.attrs.layout.c)}};
+}
+
+inline std::vector<TensorType> infer_fused_depthwise_conv2d(const InferContext& ctx) {
+  const nn::ConvGeometry g = nn::depthwise_geometry(ctx);
+  return {{ctx.dtype(0), check_epilogue(ctx, g.output_shape(), g.attrs.layout.c)}};
+}
+
+inline std::vector<TensorType> infer_fused_matmul(const InferContext& ctx) {
+  const Shape out = nn::matmul_output_shape(ctx, ctx.attr<bool>("transpose_a"),
+                                            ctx.attr<bool>("transpose_b"), nn::BatchRule::none);
+  return {{ctx.dtype(0), check_epilogue(ctx, out, 1)}};
+}
+
+}  // namespace fused
+
+inline void register_fused_ops(OpCatalogue& catalogue) {
+  const std::vector<AttrDef> epilogue = {{"fused_ops", Strings{}},
+                                         {"num_args", std::int64_t{0}},
+                                         {"epsilon", 0.0001f},
+                                         {"leakyrelu_alpha", 0.2f}};
+  auto with_epilogue = [&epilogue](std::vector<AttrDef> attrs) {
+    attrs.insert(attrs.end(), epilogue.begin(), epilogue.end());
+    return attrs;
+  };
+  catalogue.add({"_FusedConv2D",
+                 2,
+                 kVariadic,
+                 with_epilogue({{"T", {}},
+                                {"strides", {}},
+                                {"padding", {}},
+                                {"explicit_paddings", Ints{}},
+                                {"data_format", std::string("NHWC")},
+                                {"dilations", Ints{1, 1, 1, 1}},
+                                {"use_cudnn_on_gpu", true}}),
+                 fused::infer_fused_conv2d,
+                 /*forwards_inputs=*/false,
+                 {"T", "T", "T"}});
+  catalogue.add({"_FusedDepthwiseConv2dNative",
+                 2,
+                 kVariadic,
+                 with_epilogue({{"T", {}},
+                                {"strides", {}},
+                                {"padding", {}},
+                                {"explicit_paddings", Ints{}},
+                                {"data_format", std::string("NHWC")},
+                                {"dilations", Ints{1, 1, 1, 1}}}),
+                 fused::infer_fused_depthwise_conv2d,
+                 /*forwards_inputs=*/false,
+                 {"T", "T", "T"}});
+  catalogue.add({"_FusedMatMul",
+                 2,
+                 kVariadic,
+                 with_epilogue({{"T", {}}, {"transpose_a", false}, {"transpose_b", false}}),
+                 fused::infer_fused_matmul,
+                 /*forwards_inputs=*/false,
+                 {"T", "T", "T"}});
+}
 
 }  // namespace kiln::ops
