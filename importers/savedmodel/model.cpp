@@ -1,5 +1,5 @@
 // kiln::Model: a SavedModel or frozen GraphDef, loaded and checked, with graphs made on demand.
-#include <kiln/model.hpp>
+#include <kiln/savedmodel.hpp>
 
 #include <algorithm>
 #include <optional>

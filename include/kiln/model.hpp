@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "core/graph.hpp"
-#include "savedmodel.hpp"
+#include "import_limits.hpp"
 
 namespace kiln {
 
