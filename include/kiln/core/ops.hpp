@@ -85,6 +85,12 @@ inline void infer_types(Graph& graph) {
     std::vector<TensorType> types;
     std::vector<const Tensor*> values;
     for (Value in : node.inputs) {
+      const Node& producer = graph.node(in.node);
+      if (in.index < 0 || static_cast<std::size_t>(in.index) >= producer.outputs.size()) {
+        throw node.error(Errc::invalid_graph, "input uses an output index the producer does not have")
+            .input(producer.name + ":" + std::to_string(in.index))
+            .expected("index < " + std::to_string(producer.outputs.size()));
+      }
       types.push_back(graph.type_of(in));
       values.push_back(constant_value(graph, in));
     }
