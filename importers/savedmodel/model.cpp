@@ -2,6 +2,7 @@
 #include <kiln/savedmodel.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 
@@ -121,6 +122,19 @@ std::vector<Signature> signatures_of(const tf::MetaGraphDef& meta, const std::st
   return list;
 }
 
+// Refuses a file of the model that resolves (through symlinks or "..") outside the model's folder.
+void check_inside(const std::filesystem::path& root, const std::string& file) {
+  std::error_code error;
+  const std::filesystem::path real = std::filesystem::weakly_canonical(file, error);
+  const std::string prefix = root.string() + "/";
+  if (error || real.string().compare(0, prefix.size(), prefix) != 0) {
+    throw Error(Errc::invalid_argument, "a model file resolves outside the model folder")
+        .file(file)
+        .expected("a path inside " + root.string())
+        .found(real.string());
+  }
+}
+
 }  // namespace
 
 Model load_saved_model(const std::string& dir, const LoadOptions& options) {
@@ -132,7 +146,13 @@ Model load_saved_model(const std::string& dir, const LoadOptions& options) {
   impl->signatures = signatures_of(*impl->meta, dir);
   impl->checkpoint_keys = importer::checkpoint_keys(*impl->meta, dir);
   if (!impl->checkpoint_keys.empty()) {
-    impl->bundle = TensorBundle::open(dir + "/variables/variables", options.limits);
+    const std::filesystem::path root = std::filesystem::weakly_canonical(dir);
+    const std::string prefix = dir + "/variables/variables";
+    check_inside(root, prefix + ".index");
+    impl->bundle = TensorBundle::open(prefix, options.limits);
+    for (int shard = 0; shard < impl->bundle->num_shards(); ++shard) {
+      check_inside(root, impl->bundle->shard_path(shard));
+    }
   }
   return Model(impl);
 }

@@ -293,3 +293,22 @@ TEST_CASE("cases 17-19: values that drive shape inference are checked, not trust
   Error s = import_error(write_saved_model("axis", h));
   CHECK(s.context().node == "sum");
 }
+
+TEST_CASE("case 22: model files that resolve outside the model folder are refused") {
+  // A copy of a real model whose checkpoint data is a symlink to a file outside the folder.
+  const fs::path dir = temp_dir("escape");
+  const fs::path source = fs::path(KILN_CORPUS_DIR) / "half_plus_two_tf1";
+  fs::copy(source, dir / "model", fs::copy_options::recursive);
+  const fs::path outside = dir / "outside.data";
+  fs::copy_file(source / "variables" / "variables.data-00000-of-00001", outside);
+  const fs::path shard = dir / "model" / "variables" / "variables.data-00000-of-00001";
+  fs::remove(shard);
+  fs::create_symlink(outside, shard);
+  try {
+    load_saved_model((dir / "model").string());
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::invalid_argument);
+    CHECK(mentions(e, "outside the model folder"));
+  }
+}
