@@ -1,0 +1,212 @@
+// The pass manager: runs a pipeline of passes over a graph, with instruments around every pass,
+// and returns what happened as data (a PipelineReport) for tools and scripts.
+//
+//   opt::PassManager pm(opt::pipeline_for_level("O2"));       // or parse_pipeline("simplify,fuse")
+//   pm.options().input_shapes["input_1"] = Shape{1, 224, 224, 3};
+//   pm.add_instrument(std::make_shared<opt::PassStatistics>(std::cout));
+//   opt::PipelineReport report = pm.run(graph);
+//   std::cout << report.to_json();
+//
+// Runs are deterministic: passes are pure functions of the graph and the options, and iterate in
+// node order. A pass that throws despite the rule that passes never abort is undone (the graph
+// is restored from a snapshot) and its failure recorded, so one bug cannot corrupt a model;
+// the VerifyEach instrument catches passes that return a broken graph.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pass.hpp"
+
+namespace kiln::opt {
+
+// What one run of one pass did.
+struct PassRecord {
+  std::string name;
+  std::size_t index = 0;  // position in the pipeline
+  std::size_t nodes_before = 0;
+  std::size_t nodes_after = 0;
+  double ms = 0;
+  PassResult result;
+  std::string failure;  // non-empty when the pass threw and was undone
+};
+
+namespace report_detail {
+
+inline std::string milliseconds(double ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, ms < 0.1 ? "%.2f ms" : "%.1f ms", ms);
+  return text;
+}
+
+inline std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char escape[8];
+          std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
+          out += escape;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+inline std::string json_number(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", v);
+  return text;
+}
+
+}  // namespace report_detail
+
+// "fold-constants: 427 -> 165 nodes (-262), 3 folded subgraphs, 0.8 ms". Counts that stayed at
+// zero are left out of the line (the JSON has them all); byte sizes are always shown.
+inline std::string stats_line(const PassRecord& record) {
+  const long long before = static_cast<long long>(record.nodes_before);
+  const long long after = static_cast<long long>(record.nodes_after);
+  const long long delta = after - before;
+  std::string line = record.name + ": " + std::to_string(before) + " -> " + std::to_string(after) +
+                     " nodes (" + (delta < 0 ? "" : "+") + std::to_string(delta) + ")";
+  for (const Statistic& s : record.result.stats) {
+    if (s.unit == StatUnit::bytes)
+      line += ", " + s.name + " " + format_bytes(s.value);
+    else if (s.value != 0)
+      line += ", " + std::to_string(s.value) + " " + s.name;
+  }
+  line += ", " + report_detail::milliseconds(record.ms);
+  if (!record.failure.empty()) line += ", FAILED and undone: " + record.failure;
+  return line;
+}
+
+// Everything a pipeline run did, pass by pass, and the memory plan if one was made.
+struct PipelineReport {
+  std::vector<PassRecord> passes;
+  std::optional<MemoryPlan> memory;
+  double total_ms = 0;
+
+  // One stats_line() per pass.
+  std::string stats_text() const {
+    std::string text;
+    for (const PassRecord& r : passes) text += stats_line(r) + "\n";
+    return text;
+  }
+
+  // {"passes": [{"name", "nodes_before", "nodes_after", "ms", "changed", "stats": {...},
+  //   "notes": [...], "failure"?}], "total_ms", "memory": {"arena_bytes", "naive_bytes",
+  //   "lower_bound_bytes", "tensors", "in_place"}}; "memory" is null without a plan.
+  std::string to_json() const {
+    using report_detail::json_number;
+    using report_detail::json_string;
+    std::string j = "{\"passes\": [";
+    for (std::size_t i = 0; i < passes.size(); ++i) {
+      const PassRecord& r = passes[i];
+      j += i ? ",\n  " : "\n  ";
+      j += "{\"name\": " + json_string(r.name) +
+           ", \"nodes_before\": " + std::to_string(r.nodes_before) +
+           ", \"nodes_after\": " + std::to_string(r.nodes_after) +
+           ", \"ms\": " + json_number(r.ms) +
+           ", \"changed\": " + (r.result.changed ? "true" : "false") + ", \"stats\": {";
+      for (std::size_t s = 0; s < r.result.stats.size(); ++s) {
+        j += (s ? ", " : "") + json_string(r.result.stats[s].name) + ": " +
+             std::to_string(r.result.stats[s].value);
+      }
+      j += "}, \"notes\": [";
+      for (std::size_t n = 0; n < r.result.notes.size(); ++n) {
+        j += (n ? ", " : "") + json_string(r.result.notes[n]);
+      }
+      j += "]";
+      if (!r.failure.empty()) j += ", \"failure\": " + json_string(r.failure);
+      j += "}";
+    }
+    j += "\n], \"total_ms\": " + json_number(total_ms) + ", \"memory\": ";
+    if (memory) {
+      j += "{\"arena_bytes\": " + std::to_string(memory->arena_bytes) +
+           ", \"naive_bytes\": " + std::to_string(memory->naive_bytes) +
+           ", \"lower_bound_bytes\": " + std::to_string(memory->lower_bound_bytes) +
+           ", \"tensors\": " + std::to_string(memory->tensors.size()) +
+           ", \"in_place\": " + std::to_string(memory->count(PlannedTensor::Kind::in_place)) + "}";
+    } else {
+      j += "null";
+    }
+    return j + "}\n";
+  }
+};
+
+// Something that watches a pipeline run: printing, timing, verifying, drawing. Instruments see
+// the graph between passes but never change it; they may throw (VerifyEach does) to stop a run.
+class Instrument {
+ public:
+  virtual ~Instrument() = default;
+  virtual void before_pipeline(const Pipeline&, const Graph&) {}
+  virtual void before_pass(const Pass&, const Graph&) {}
+  virtual void after_pass(const Pass&, const Graph&, const PassRecord&) {}
+  virtual void after_pipeline(const Graph&, const PipelineReport&) {}
+};
+
+class PassManager {
+ public:
+  explicit PassManager(Pipeline pipeline, PassOptions options = {})
+      : pipeline_(std::move(pipeline)), options_(std::move(options)) {}
+
+  PassOptions& options() { return options_; }
+  const Pipeline& pipeline() const { return pipeline_; }
+
+  PassManager& add_instrument(std::shared_ptr<Instrument> instrument) {
+    instruments_.push_back(std::move(instrument));
+    return *this;
+  }
+
+  // Runs every pass in order on `graph`, which is rewritten in place.
+  PipelineReport run(Graph& graph) const {
+    using clock = std::chrono::steady_clock;
+    PipelineReport report;
+    PassContext context;
+    context.options = options_;
+    for (const auto& i : instruments_) i->before_pipeline(pipeline_, graph);
+    for (std::size_t k = 0; k < pipeline_.size(); ++k) {
+      const Pass& pass = pipeline_[k];
+      for (const auto& i : instruments_) i->before_pass(pass, graph);
+      PassRecord record;
+      record.name = pass.name;
+      record.index = k;
+      record.nodes_before = graph.size();
+      Graph snapshot = graph;  // cheap: constants are shared handles
+      const auto start = clock::now();
+      try {
+        record.result = pass.run(graph, context);
+      } catch (const Error& e) {
+        graph = std::move(snapshot);
+        record.result = PassResult{};
+        record.failure = e.what();
+      }
+      record.ms = std::chrono::duration<double, std::milli>(clock::now() - start).count();
+      record.nodes_after = graph.size();
+      report.total_ms += record.ms;
+      report.passes.push_back(record);
+      for (const auto& i : instruments_) i->after_pass(pass, graph, report.passes.back());
+    }
+    report.memory = context.memory_plan;
+    for (const auto& i : instruments_) i->after_pipeline(graph, report);
+    return report;
+  }
+
+ private:
+  Pipeline pipeline_;
+  PassOptions options_;
+  std::vector<std::shared_ptr<Instrument>> instruments_;
+};
+
+}  // namespace kiln::opt

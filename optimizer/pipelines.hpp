@@ -1,0 +1,87 @@
+// Kiln's pipelines, and every pass by name: the optimizer's table of contents.
+//
+//   O0  the imported graph as is
+//   O1  folding and simplification: the graph computes the same, with less of it
+//   O2  everything (the default): also fusion and a memory plan
+//
+// A pipeline can also be spelled as a list of pass names, as `kiln opt --passes` takes it:
+// "fold-constants,simplify,fuse,simplify,plan-memory".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "fold_constants.hpp"
+#include "fuse.hpp"
+#include "pass.hpp"
+#include "plan_memory.hpp"
+#include "simplify.hpp"
+
+namespace kiln::opt {
+
+inline Pipeline o0() { return {}; }
+
+inline Pipeline o1() {
+  return {
+      fold_constants_pass(),  // known inputs become constants: Shape/StridedSlice chains vanish
+      simplify_pass(),        // identities, control edges, duplicates and dead code go
+  };
+}
+
+inline Pipeline o2() {
+  return {
+      fold_constants_pass(),  // known inputs become constants: Shape/StridedSlice chains vanish
+      simplify_pass(),        // identities, dead code and duplicate nodes go
+      fuse_pass(),            // BatchNorm folds into weights; bias and activation become epilogues
+      simplify_pass(),        // fusion leaves dead constants and BatchNorm parameters behind
+      plan_memory_pass(),     // last, on the final schedule: every intermediate gets an offset
+  };
+}
+
+// Every pass, in the order O2 meets them.
+inline std::vector<Pass> all_passes() {
+  return {fold_constants_pass(), simplify_pass(), fuse_pass(), plan_memory_pass()};
+}
+
+inline Pass pass_by_name(std::string_view name) {
+  std::string known;
+  for (Pass& p : all_passes()) {
+    if (p.name == name) return p;
+    known += (known.empty() ? "" : ", ") + p.name;
+  }
+  throw Error(Errc::not_found, "no optimizer pass of this name")
+      .expected(known)
+      .found(std::string(name));
+}
+
+// "fold-constants,simplify,fuse": names separated by commas (spaces around them are ignored).
+inline Pipeline parse_pipeline(std::string_view list) {
+  Pipeline pipeline;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view name = list.substr(start, comma - start);
+    while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (!name.empty())
+      pipeline.push_back(pass_by_name(name));
+    else if (comma < list.size())
+      throw Error(Errc::invalid_argument, "empty pass name in a pipeline");
+    start = comma + 1;
+  }
+  return pipeline;
+}
+
+// "O0", "O1", "O2" (also "-O2").
+inline Pipeline pipeline_for_level(std::string_view level) {
+  if (!level.empty() && level.front() == '-') level.remove_prefix(1);
+  if (level == "O0") return o0();
+  if (level == "O1") return o1();
+  if (level == "O2") return o2();
+  throw Error(Errc::invalid_argument, "unknown optimization level")
+      .expected("O0, O1 or O2")
+      .found(std::string(level));
+}
+
+}  // namespace kiln::opt

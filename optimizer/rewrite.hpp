@@ -1,0 +1,214 @@
+// Small tools every pass uses: who reads a value, making constants, fresh names, dead-code
+// removal, and re-running type inference without risking a half-updated graph.
+#pragma once
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <kiln/core/ops.hpp>
+
+namespace kiln::opt {
+
+// One data use of a value: input `slot` of node `user`.
+struct Use {
+  NodeId user = -1;
+  int slot = 0;
+};
+
+// The readers of every value, computed once; valid until the graph changes.
+class UseMap {
+ public:
+  explicit UseMap(const Graph& graph) {
+    for (std::size_t i = 0; i < graph.size(); ++i) {
+      const Node& n = graph.nodes()[i];
+      for (std::size_t s = 0; s < n.inputs.size(); ++s) {
+        users_[n.inputs[s]].push_back({static_cast<NodeId>(i), static_cast<int>(s)});
+      }
+    }
+    for (const Graph::Port& p : graph.outputs()) ++output_refs_[p.value];
+  }
+
+  const std::vector<Use>& users(Value v) const {
+    static const std::vector<Use> none;
+    auto it = users_.find(v);
+    return it == users_.end() ? none : it->second;
+  }
+  bool is_graph_output(Value v) const { return output_refs_.count(v) > 0; }
+  // Data uses plus graph outputs: how many places need the value.
+  std::size_t count(Value v) const {
+    auto it = output_refs_.find(v);
+    return users(v).size() + (it == output_refs_.end() ? 0 : static_cast<std::size_t>(it->second));
+  }
+  // True when the only thing that needs `v` is node `user` (however many of its inputs read it).
+  bool only_used_by(Value v, NodeId user) const {
+    if (is_graph_output(v)) return false;
+    const std::vector<Use>& u = users(v);
+    if (u.empty()) return false;
+    for (const Use& use : u) {
+      if (use.user != user) return false;
+    }
+    return true;
+  }
+
+ private:
+  std::map<Value, std::vector<Use>> users_;
+  std::map<Value, int> output_refs_;
+};
+
+// Ops whose effect is more than their outputs: control edges from them matter and they are
+// never merged, folded or removed for being unused. Kiln runs none of them, but an imported
+// graph may name them, and dropping an Assert's edge silently would hide a check.
+inline bool has_side_effects(const std::string& op) {
+  static const std::set<std::string, std::less<>> ops = {"Assert",
+                                                         "Print",
+                                                         "PrintV2",
+                                                         "Assign",
+                                                         "AssignAdd",
+                                                         "AssignSub",
+                                                         "AssignVariableOp",
+                                                         "AssignAddVariableOp",
+                                                         "AssignSubVariableOp",
+                                                         "SaveV2",
+                                                         "Save",
+                                                         "RestoreV2",
+                                                         "WriteFile",
+                                                         "MergeSummary"};
+  return ops.count(op) > 0;
+}
+
+// Ops whose outputs are not a function of their inputs: never fold or merge them.
+inline bool is_nondeterministic(const std::string& op) {
+  static const std::set<std::string, std::less<>> ops = {
+      "RandomUniform",   "RandomUniformInt", "RandomStandardNormal",
+      "TruncatedNormal", "RandomShuffle",    "Multinomial",
+      "RandomGamma",     "RandomPoisson",    "RandomPoissonV2"};
+  return ops.count(op) > 0;
+}
+
+// `base` if no node has that name, else base_1, base_2, ...
+inline std::string unique_name(const Graph& graph, const std::string& base) {
+  std::string name = base;
+  for (int n = 1; graph.find(name); ++n) name = base + "_" + std::to_string(n);
+  return name;
+}
+
+// A Const node holding `value`, with its type already set.
+inline Node constant_node(std::string name, Tensor value) {
+  Node node;
+  node.name = std::move(name);
+  node.op = "Const";
+  node.outputs = {{value.dtype(), value.shape()}};
+  node.attrs.emplace("dtype", value.dtype());
+  node.attrs.emplace("value", std::move(value));
+  return node;
+}
+
+// Turns node `id` into a Const holding `value`, keeping its name and its control inputs.
+inline void become_constant(Graph& graph, NodeId id, Tensor value) {
+  Node& node = graph.node(id);
+  Node replacement = constant_node(node.name, std::move(value));
+  replacement.control_inputs = std::move(node.control_inputs);
+  node = std::move(replacement);
+}
+
+// The nodes of graph input ports: they stay even when nothing reads them.
+inline std::set<NodeId> input_port_nodes(const Graph& graph) {
+  std::set<NodeId> ids;
+  for (const Graph::Port& p : graph.inputs()) ids.insert(p.value.node);
+  return ids;
+}
+
+// Nodes the graph outputs need through data or control edges, plus the input ports.
+inline std::vector<bool> live_nodes(const Graph& graph) {
+  std::vector<bool> live(graph.size(), false);
+  std::vector<NodeId> stack;
+  for (const Graph::Port& p : graph.outputs()) stack.push_back(p.value.node);
+  for (const Graph::Port& p : graph.inputs()) stack.push_back(p.value.node);
+  while (!stack.empty()) {
+    const NodeId id = stack.back();
+    stack.pop_back();
+    if (live[static_cast<std::size_t>(id)]) continue;
+    live[static_cast<std::size_t>(id)] = true;
+    for (Value in : graph.node(id).inputs) stack.push_back(in.node);
+    for (NodeId c : graph.node(id).control_inputs) stack.push_back(c);
+  }
+  return live;
+}
+
+// Removes every node the outputs do not need; returns how many went.
+inline std::size_t remove_dead_nodes(Graph& graph) {
+  const std::vector<bool> live = live_nodes(graph);
+  std::vector<const Node*> doomed_nodes;
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    if (!live[i]) doomed_nodes.push_back(&graph.nodes()[i]);
+  }
+  if (doomed_nodes.empty()) return 0;
+  std::set<const Node*> doomed(doomed_nodes.begin(), doomed_nodes.end());
+  return graph.remove_if([&](const Node& n) { return doomed.count(&n) > 0; });
+}
+
+// Removes the nodes whose ids are in `ids` (which nothing may still read through data edges).
+inline std::size_t remove_nodes(Graph& graph, const std::set<NodeId>& ids) {
+  if (ids.empty()) return 0;
+  std::set<const Node*> doomed;
+  for (NodeId id : ids) doomed.insert(&graph.node(id));
+  return graph.remove_if([&](const Node& n) { return doomed.count(&n) > 0; });
+}
+
+// Re-runs type inference on a copy and keeps the result only if it succeeds, so a failure
+// leaves the graph exactly as it was. Returns false on failure.
+inline bool refresh_types(Graph& graph) {
+  Graph copy = graph;
+  try {
+    infer_types(copy);
+  } catch (const Error&) {
+    return false;
+  }
+  graph = std::move(copy);
+  return true;
+}
+
+// Deep equality of attribute values: tensors by dtype, shape and bytes, floats by their bits
+// (so two NaN attributes are the same attribute and 0.0 differs from -0.0).
+inline bool attr_values_equal(const AttrValue& a, const AttrValue& b) {
+  if (a.index() != b.index()) return false;
+  if (const Tensor* ta = std::get_if<Tensor>(&a)) {
+    const Tensor& tb = std::get<Tensor>(b);
+    if (ta->valid() != tb.valid()) return false;
+    if (!ta->valid()) return true;
+    if (ta->dtype() != tb.dtype() || ta->shape() != tb.shape()) return false;
+    return ta->raw() == tb.raw() || std::memcmp(ta->raw(), tb.raw(), ta->byte_size()) == 0;
+  }
+  if (const float* fa = std::get_if<float>(&a)) {
+    return std::memcmp(fa, &std::get<float>(b), sizeof(float)) == 0;
+  }
+  if (const Floats* fa = std::get_if<Floats>(&a)) {
+    const Floats& fb = std::get<Floats>(b);
+    return fa->size() == fb.size() &&
+           (fa->empty() || std::memcmp(fa->data(), fb.data(), fa->size() * sizeof(float)) == 0);
+  }
+  return std::visit(
+      [&](const auto& va) -> bool {
+        using T = std::decay_t<decltype(va)>;
+        if constexpr (std::is_same_v<T, Tensor> || std::is_same_v<T, float> ||
+                      std::is_same_v<T, Floats>) {
+          return false;  // handled above
+        } else {
+          return va == std::get<T>(b);
+        }
+      },
+      a);
+}
+
+inline bool attrs_equal(const Attrs& a, const Attrs& b) {
+  if (a.size() != b.size()) return false;
+  for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib) {
+    if (ia->first != ib->first || !attr_values_equal(ia->second, ib->second)) return false;
+  }
+  return true;
+}
+
+}  // namespace kiln::opt

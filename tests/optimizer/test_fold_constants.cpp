@@ -1,0 +1,250 @@
+// fold-constants: before/expected pairs of IR. Folded values are computed by hand in comments.
+#include "helpers.hpp"
+
+using namespace kiln;
+using test::ir;
+using test::run_pass;
+
+namespace {
+const opt::Pass fold = opt::fold_constants_pass();
+
+Value int_vector(GraphBuilder& b, const std::string& name, std::vector<std::int32_t> v) {
+  const auto n = static_cast<std::int64_t>(v.size());
+  return b.constant(name, Tensor::from_vector<std::int32_t>({n}, v));
+}
+}  // namespace
+
+TEST_CASE("fold-constants evaluates constant subgraphs and keeps their names") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  Value a = b.constant("a", Tensor::from<float>({2}, {1, 2}));
+  Value c = b.constant("c", Tensor::from<float>({2}, {3, 5}));
+  Value sum = b.op("AddV2", {a, c}, {}, "sum");  // {4, 7}
+  Value scaled =
+      b.op("Mul", {sum, b.constant("two", Tensor::scalar(2.0f))}, {}, "scaled");    // {8, 14}
+  Value other = b.op("Neg", {b.constant("k", Tensor::scalar(3.0f))}, {}, "other");  // -3
+  b.output("y", b.op("AddV2", {b.op("Mul", {x, scaled}, {}, "m"), other}, {}, "y"));
+  Graph g = b.finish();
+
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("folded nodes") == 3);
+  CHECK(result.stat("folded subgraphs") == 2);  // {sum, scaled} and {other}
+  CHECK(result.stat("inputs removed") == 5);    // a, c, two, k, and sum once scaled folded
+  CHECK(ir(g) ==
+        "graph {\n"
+        "  inputs: x = %x\n"
+        "  %other = Const() {dtype = float32, value = float32[] {-3}}\n"
+        "  %scaled = Const() {dtype = float32, value = float32[2] {8, 14}}\n"
+        "  %x = Placeholder() {dtype = float32, shape = [2]}\n"
+        "  %m = Mul(%x, %scaled) {T = float32}\n"
+        "  %y = AddV2(%m, %other) {T = float32}\n"
+        "  outputs: y = %y\n"
+        "}\n");
+}
+
+TEST_CASE("fold-constants answers Shape, Size and Rank from static types") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2, 3});
+  Value shape = b.op("Shape", {x}, {}, "shape");
+  Value size = b.op("Size", {x}, {{"out_type", DType::int64}}, "size");
+  Value rank = b.op("Rank", {x}, {}, "rank");
+  b.output("shape", shape);
+  b.output("size", size);
+  b.output("rank", rank);
+  b.output("x", b.op("Relu", {x}, {}, "r"));
+  Graph g = b.finish();
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("shapes resolved") == 3);
+  test::check_ir(ir(g), {"%rank = Const() {dtype = int32, value = int32[] {2}}",
+                         "%shape = Const() {dtype = int32, value = int32[2] {2, 3}}",
+                         "%size = Const() {dtype = int64, value = int64[] {6}}"});
+}
+
+TEST_CASE("fold-constants makes the target of Keras' Flatten static") {
+  // Reshape(x, Pack(StridedSlice(Shape(x), [0], [1], [1], shrink), -1)) with x: [?,2,2,3].
+  // The batch size is known only when the graph runs, so the target [batch, -1] cannot be
+  // computed, but [-1, 12] (2*2*3 = 12) asks for the same reshape.
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 2, 2, 3});
+  Value shape = b.op("Shape", {x}, {}, "flatten/Shape");
+  Value batch = b.op("StridedSlice",
+                     {shape, int_vector(b, "flatten/begin", {0}), int_vector(b, "flatten/end", {1}),
+                      int_vector(b, "flatten/stride", {1})},
+                     {{"shrink_axis_mask", std::int64_t{1}}}, "flatten/strided_slice");
+  Value target =
+      b.op("Pack", {batch, b.constant("flatten/minus_one", Tensor::scalar<std::int32_t>(-1))},
+           {{"N", std::int64_t{2}}}, "flatten/Reshape/shape");
+  b.output("y", b.op("Reshape", {x, target}, {}, "flatten/Reshape"));
+  Graph g = b.finish();
+  CHECK(g.node(g.at("flatten/Reshape")).outputs[0].str() == "float32[?,?]");
+
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("reshape targets made static") == 1);
+  CHECK(ir(g) ==
+        "graph {\n"
+        "  inputs: x = %x\n"
+        "  %flatten/Reshape/shape = Const() {dtype = int32, value = int32[2] {-1, 12}}\n"
+        "  %x = Placeholder() {dtype = float32, shape = [?,2,2,3]}\n"
+        "  %flatten/Reshape = Reshape(%x, %flatten/Reshape/shape) {T = float32, Tshape = int32}\n"
+        "  outputs: y = %flatten/Reshape\n"
+        "}\n");
+  CHECK(g.node(g.at("flatten/Reshape")).outputs[0].str() == "float32[?,12]");
+  const Tensor in = test::random_tensor({3, 2, 2, 3}, 7);
+  CHECK(run_eager(g, {{"x", in}}).at("y").shape() == Shape{3, 12});
+}
+
+TEST_CASE("fold-constants resolves known parts of a partly known shape") {
+  // tf.reshape(x, tf.concat([tf.shape(x)[1:3], [-1]], 0)) with x: [?,4,5,2]: the slice picks
+  // 4 and 5, both known, so the target is [4, 5, -1] although the shape as a whole is not.
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 4, 5, 2});
+  Value shape = b.op("Shape", {x}, {}, "shape");
+  Value middle =
+      b.op("StridedSlice",
+           {shape, int_vector(b, "b", {1}), int_vector(b, "e", {3}), int_vector(b, "s", {1})}, {},
+           "middle");
+  Value target = b.op(
+      "ConcatV2",
+      {middle, int_vector(b, "rest", {-1}), b.constant("axis", Tensor::scalar<std::int32_t>(0))},
+      {{"N", std::int64_t{2}}, {"T", DType::int32}}, "target");
+  b.output("y", b.op("Reshape", {x, target}, {}, "y"));
+  Graph g = b.finish();
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("shapes resolved") == 1);  // middle, from the type of x
+  CHECK(result.stat("folded nodes") == 2);     // then target, whose inputs are all constant
+  test::check_ir(ir(g), {"%target = Const() {dtype = int32, value = int32[3] {4, 5, -1}}",
+                         "%y = Reshape(%x, %target)", "NOT:Shape(", "NOT:StridedSlice("});
+}
+
+TEST_CASE("fold-constants leaves a reshape alone when two sizes are unknown") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, -1, 3});
+  Value shape = b.op("Shape", {x}, {}, "shape");
+  Value two =
+      b.op("StridedSlice",
+           {shape, int_vector(b, "b", {0}), int_vector(b, "e", {2}), int_vector(b, "s", {1})}, {},
+           "two");
+  Value target =
+      b.op("ConcatV2",
+           {two, int_vector(b, "c", {3}), b.constant("axis", Tensor::scalar<std::int32_t>(0))},
+           {{"N", std::int64_t{2}}, {"T", DType::int32}}, "target");
+  b.output("y", b.op("Reshape", {x, target}, {}, "y"));
+  Graph g = b.finish();
+  const std::string text = print_graph(g);
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(!result.changed);
+  CHECK(print_graph(g) == text);
+}
+
+TEST_CASE("fold-constants never materializes a constant over the budget") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {64, 64});
+  Value one = b.constant("one", Tensor::from<float>({1, 1}, {1}));
+  Value big = b.op("Tile", {one, int_vector(b, "multiples", {64, 64})}, {}, "big");  // 16 KiB
+  b.output("y", b.op("Mul", {x, big}, {}, "y"));
+  Graph g = b.finish();
+  const std::string text = print_graph(g);
+  opt::PassOptions options;
+  options.fold_byte_budget = 4096;
+  const opt::PassResult result = run_pass(fold, g, options);
+  CHECK(!result.changed);
+  CHECK(result.stat("declined over budget") == 1);
+  REQUIRE(result.notes.size() == 1);
+  CHECK(result.notes[0] == "declined 'big' (Tile): 16 KiB is over the 4 KiB folding budget");
+  CHECK(print_graph(g) == text);
+
+  // Within the default budget (10 MiB) it folds.
+  CHECK(run_pass(fold, g).stat("folded nodes") == 1);
+}
+
+TEST_CASE("fold-constants never folds graph inputs, not even those with defaults") {
+  GraphBuilder b;
+  Value x = b.input_with_default("x", Tensor::from<float>({2}, {1, -2}));
+  b.output("y", b.op("Relu", {x}, {}, "y"));
+  Graph g = b.finish();
+  const std::string text = print_graph(g);
+  CHECK(!run_pass(fold, g).changed);
+  CHECK(print_graph(g) == text);
+  test::check_close(run_eager(g, {{"x", Tensor::from<float>({2}, {-5, 5})}}).at("y"),
+                    Tensor::from<float>({2}, {0, 5}));
+}
+
+TEST_CASE("fold-constants gives every used output of a multi-output node a constant") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  Value pairs = b.constant("pairs", Tensor::from<float>({3, 2}, {1, 2, 3, 4, 5, 6}));
+  std::vector<Value> rows = b.op_outputs("Unpack", {pairs}, {{"num", std::int64_t{3}}}, "rows");
+  Value sum = b.op("AddV2", {b.op("Mul", {x, rows[0]}, {}, "m"), rows[2]}, {}, "y");
+  b.output("y", sum);
+  Graph g = b.finish();
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("folded nodes") == 1);
+  // rows:1 is read by nobody, so it gets no constant.
+  CHECK(ir(g) ==
+        "graph {\n"
+        "  inputs: x = %x\n"
+        "  %rows = Const() {dtype = float32, value = float32[2] {1, 2}}\n"
+        "  %rows/output_2 = Const() {dtype = float32, value = float32[2] {5, 6}}\n"
+        "  %x = Placeholder() {dtype = float32, shape = [2]}\n"
+        "  %m = Mul(%x, %rows) {T = float32}\n"
+        "  %y = AddV2(%m, %rows/output_2) {T = float32}\n"
+        "  outputs: y = %y\n"
+        "}\n");
+}
+
+TEST_CASE("a node that cannot be evaluated is declined with a note") {
+  // 1 / 0 in integers has no value: TensorFlow's kernel fails, so the reference kernel throws,
+  // and folding must leave the node for run time (where it will fail the same way).
+  GraphBuilder b;
+  Value x = b.input("x", DType::int32, {1});
+  Value q = b.op("FloorDiv",
+                 {b.constant("n", Tensor::from<std::int32_t>({1}, {1})),
+                  b.constant("d", Tensor::from<std::int32_t>({1}, {0}))},
+                 {}, "q");
+  b.output("y", b.op("AddV2", {x, q}, {}, "y"));
+  Graph g = b.finish();
+  const std::string text = print_graph(g);
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("not evaluable") == 1);
+  CHECK(!result.changed);
+  REQUIRE(result.notes.size() == 1);
+  CHECK(result.notes[0] == "could not evaluate 'q' (FloorDiv): integer division by zero");
+  CHECK(print_graph(g) == text);
+}
+
+TEST_CASE("fold-constants makes Keras' Tensordot reshapes static") {
+  // Dense on x: [?,8,16]: Reshape(x, [Prod(Shape(x)[free]), Prod(Shape(x)[axes])]) with
+  // free = [0, 1] and axes = [2]: the first element is ? * 8, unknown, the second 16. With
+  // one unknown element, [-1, 16] asks for the same reshape. The result goes back to
+  // Concat(Shape(x)[free], [32]) = [?, 8, 32], which becomes [-1, 8, 32].
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 8, 16});
+  auto ints = [&](const std::string& name, std::vector<std::int32_t> v) {
+    return b.constant(name,
+                      Tensor::from_vector<std::int32_t>({static_cast<std::int64_t>(v.size())}, v));
+  };
+  Value zero = b.constant("axis", Tensor::scalar<std::int32_t>(0));
+  Value shape = b.op("Shape", {x}, {}, "shape");
+  Value free_dims = b.op("GatherV2", {shape, ints("free", {0, 1}), zero}, {}, "gather_free");
+  Value axis_dims = b.op("GatherV2", {shape, ints("axes", {2}), zero}, {}, "gather_axes");
+  Value rows = b.op("Prod", {free_dims, ints("prod_axis", {0})}, {}, "rows");
+  Value cols = b.op("Prod", {axis_dims, ints("prod_axis_1", {0})}, {}, "cols");
+  Value stack = b.op("Pack", {rows, cols}, {{"N", std::int64_t{2}}}, "stack");
+  Value flat = b.op("Reshape", {x, stack}, {}, "flat");
+  Value mm = b.op("MatMul", {flat, b.constant("W", Tensor(DType::float32, {16, 32}))}, {}, "mm");
+  Value back = b.op("ConcatV2", {free_dims, ints("out", {32}), zero},
+                    {{"N", std::int64_t{2}}, {"T", DType::int32}}, "concat");
+  b.output("y", b.op("Reshape", {mm, back}, {}, "y"));
+  Graph g = b.finish();
+  CHECK(g.node(g.at("y")).outputs[0].str() == "float32[?,?,?]");
+
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("reshape targets made static") == 2);
+  CHECK(result.stat("shapes resolved") == 1);  // cols = 16, known from the type
+  test::check_ir(ir(g), {"%concat = Const() {dtype = int32, value = int32[3] {-1, 8, 32}}",
+                         "%stack = Const() {dtype = int32, value = int32[2] {-1, 16}}",
+                         "NOT:Shape(", "NOT:GatherV2(", "NOT:Prod("});
+  CHECK(g.node(g.at("y")).outputs[0].str() == "float32[?,8,32]");
+  const Tensor in = test::random_tensor({3, 8, 16}, 5);
+  CHECK(run_eager(g, {{"x", in}}).at("y").shape() == Shape{3, 8, 32});
+}

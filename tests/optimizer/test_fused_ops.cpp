@@ -1,0 +1,117 @@
+// The fused ops' shape functions and reference kernels, on values worked out by hand (the
+// activations' values come from Python's math module: math.erf, math.tanh, math.exp).
+#include "helpers.hpp"
+
+using namespace kiln;
+using test::check_close;
+using test::run_op1;
+
+namespace {
+Attrs epilogue(Strings steps, Attrs attrs = {}) {
+  std::int64_t args = 0;
+  for (const std::string& s : steps) args += s == "BiasAdd" || s == "Add";
+  attrs["fused_ops"] = std::move(steps);
+  attrs["num_args"] = args;
+  attrs["T"] = DType::float32;
+  return attrs;
+}
+Attrs conv(Strings steps) {
+  return epilogue(std::move(steps),
+                  {{"strides", Ints{1, 1, 1, 1}}, {"padding", std::string("VALID")}});
+}
+
+// One activation on [v0, v1] through a 1x1 _FusedMatMul with weight 1.
+Tensor activate(const std::string& step, std::vector<float> v, Attrs extra = {}) {
+  const Tensor a = Tensor::from_vector<float>({2, 1}, v);
+  const Tensor one = Tensor::from<float>({1, 1}, {1});
+  Attrs attrs = epilogue({step}, std::move(extra));
+  return run_op1("_FusedMatMul", {a, one}, attrs);
+}
+}  // namespace
+
+TEST_CASE("_FusedMatMul adds the bias, then activates") {
+  // [1, -2] x [[1, 2], [3, 4]] = [1 - 6, 2 - 8] = [-5, -6]; + {10, 1} = [5, -5]; relu = [5, 0]
+  const Tensor a = Tensor::from<float>({1, 2}, {1, -2});
+  const Tensor b = Tensor::from<float>({2, 2}, {1, 2, 3, 4});
+  const Tensor bias = Tensor::from<float>({2}, {10, 1});
+  check_close(run_op1("_FusedMatMul", {a, b, bias}, epilogue({"BiasAdd", "Relu"})),
+              Tensor::from<float>({1, 2}, {5, 0}));
+  // transpose_b: b^T = [[1, 3], [2, 4]]: [1 - 4, 3 - 8] = [-3, -5]; + {10, 1} = [7, -4]
+  Attrs transposed = epilogue({"BiasAdd"});
+  transposed["transpose_b"] = true;
+  check_close(run_op1("_FusedMatMul", {a, b, bias}, transposed),
+              Tensor::from<float>({1, 2}, {7, -4}));
+}
+
+TEST_CASE("_FusedConv2D applies bias, residual and activation in order") {
+  // x: one row of two pixels {1, 2}; 1x1 filter to two channels {1, -1}:
+  //   conv = [[1, -1], [2, -2]]; + bias 0.5 = [[1.5, -0.5], [2.5, -1.5]]
+  //   + residual 1 = [[2.5, 0.5], [3.5, -0.5]]; relu6 = [[2.5, 0.5], [3.5, 0]]
+  const Tensor x = Tensor::from<float>({1, 1, 2, 1}, {1, 2});
+  const Tensor w = Tensor::from<float>({1, 1, 1, 2}, {1, -1});
+  const Tensor bias = Tensor::from<float>({2}, {0.5f, 0.5f});
+  const Tensor residual = Tensor::from<float>({1, 1, 2, 2}, {1, 1, 1, 1});
+  check_close(run_op1("_FusedConv2D", {x, w, bias, residual}, conv({"BiasAdd", "Add", "Relu6"})),
+              Tensor::from<float>({1, 1, 2, 2}, {2.5f, 0.5f, 3.5f, 0}));
+  // Activation before the residual: relu6 first gives [[1.5, 0], [2.5, 0]], then + 1.
+  check_close(run_op1("_FusedConv2D", {x, w, bias, residual}, conv({"BiasAdd", "Relu6", "Add"})),
+              Tensor::from<float>({1, 1, 2, 2}, {2.5f, 1, 3.5f, 1}));
+  // No epilogue at all: just the convolution.
+  check_close(run_op1("_FusedConv2D", {x, w}, conv({})),
+              Tensor::from<float>({1, 1, 2, 2}, {1, -1, 2, -2}));
+}
+
+TEST_CASE("_FusedDepthwiseConv2dNative with LeakyRelu") {
+  // One pixel, channels {3, -1}, filter {2, 5}: {6, -5}; leaky relu 0.1: {6, -0.5}
+  const Tensor x = Tensor::from<float>({1, 1, 1, 2}, {3, -1});
+  const Tensor w = Tensor::from<float>({1, 1, 2, 1}, {2, 5});
+  Attrs attrs = conv({"LeakyRelu"});
+  attrs["leakyrelu_alpha"] = 0.1f;
+  check_close(run_op1("_FusedDepthwiseConv2dNative", {x, w}, attrs),
+              Tensor::from<float>({1, 1, 1, 2}, {6, -0.5f}));
+}
+
+TEST_CASE("every activation of the epilogue") {
+  check_close(activate("Relu", {-1, 2}), Tensor::from<float>({2, 1}, {0, 2}));
+  check_close(activate("Relu6", {7, 2}), Tensor::from<float>({2, 1}, {6, 2}));
+  check_close(activate("Elu", {-1, 2}), Tensor::from<float>({2, 1}, {-0.6321205588f, 2}));
+  check_close(activate("Sigmoid", {-2, 0}), Tensor::from<float>({2, 1}, {0.1192029220f, 0.5f}));
+  check_close(activate("Tanh", {0.5f, 0}), Tensor::from<float>({2, 1}, {0.4621171573f, 0}));
+  check_close(activate("Swish", {1, -2}),
+              Tensor::from<float>({2, 1}, {0.7310585786f, -0.2384058440f}));
+  check_close(activate("GeluExact", {1, -3}),
+              Tensor::from<float>({2, 1}, {0.8413447461f, -0.0040496941f}), 1e-7, 1e-6);
+  check_close(activate("GeluApproximate", {1, -3}),
+              Tensor::from<float>({2, 1}, {0.8411919906f, -0.0036373921f}), 1e-7, 1e-6);
+  check_close(activate("LeakyRelu", {-1, 2}),
+              Tensor::from<float>({2, 1}, {-0.2f, 2}));  // alpha 0.2
+}
+
+TEST_CASE("the fused ops' shape functions check the epilogue") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 3});
+  Value w = b.constant("w", Tensor(DType::float32, {3, 2}));
+  Value bias = b.constant("bias", Tensor(DType::float32, {2}));
+  Value wrong_bias = b.constant("wrong_bias", Tensor(DType::float32, {3}));
+  Value residual = b.input("r", DType::float32, {-1, 2});
+  Value small = b.input("s", DType::float32, {1, 2, 1});
+  auto error_of = [&](std::vector<Value> inputs, Strings steps) {
+    try {
+      b.op("_FusedMatMul", std::move(inputs), epilogue(std::move(steps)));
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return Errc::internal;  // no error
+  };
+  CHECK(b.graph()
+            .node(b.op("_FusedMatMul", {x, w, bias, residual}, epilogue({"BiasAdd", "Add", "Tanh"}))
+                      .node)
+            .outputs[0]
+            .str() == "float32[?,2]");
+  CHECK(error_of({x, w, bias}, {"BiasAdd", "Softmax"}) == Errc::invalid_attr);  // unknown step
+  CHECK(error_of({x, w, bias}, {"Relu", "BiasAdd"}) == Errc::invalid_attr);     // bias not first
+  CHECK(error_of({x, w, bias}, {"Relu", "Relu"}) == Errc::invalid_graph);       // args left over
+  CHECK(error_of({x, w}, {"BiasAdd"}) == Errc::invalid_graph);                  // no bias given
+  CHECK(error_of({x, w, wrong_bias}, {"BiasAdd"}) == Errc::shape_mismatch);     // 3 != 2 channels
+  CHECK(error_of({x, w, small}, {"Add"}) == Errc::shape_mismatch);              // rank 3 residual
+}

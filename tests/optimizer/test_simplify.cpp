@@ -1,0 +1,194 @@
+// simplify: before/expected pairs of IR, MLIR FileCheck style and TVM before()/expected() style.
+#include "helpers.hpp"
+
+using namespace kiln;
+using test::ir;
+using test::run_pass;
+
+namespace {
+const opt::Pass simplify = opt::simplify_pass();
+}
+
+TEST_CASE("simplify removes pass-throughs and keeps the ports") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  b.input("unused", DType::float32, {2});  // an input nobody reads stays: it is the signature
+  Value id = b.op("Identity", {x}, {}, "id");
+  Value r = b.op("Relu", {id}, {}, "r");
+  std::vector<Value> pair =
+      b.op_outputs("IdentityN", {r, x}, {{"T", DTypes{DType::float32, DType::float32}}}, "pair");
+  Value s = b.op("StopGradient", {pair[0]}, {}, "s");
+  b.output("y", b.op("Snapshot", {s}, {}, "snap"));
+  b.output("echo", b.op("Identity", {pair[1]}, {}, "echo"));  // an output that is an input
+  Graph g = b.finish();
+
+  const opt::PassResult result = run_pass(simplify, g);
+  CHECK(result.changed);
+  CHECK(result.stat("pass-throughs removed") == 5);
+  CHECK(ir(g) ==
+        "graph {\n"
+        "  inputs: x = %x, unused = %unused\n"
+        "  %unused = Placeholder() {dtype = float32, shape = [2]}\n"
+        "  %x = Placeholder() {dtype = float32, shape = [2]}\n"
+        "  %r = Relu(%x) {T = float32}\n"
+        "  outputs: y = %r, echo = %x\n"
+        "}\n");
+  CHECK_NOTHROW(verify(g));
+}
+
+TEST_CASE("simplify drops control edges and NoOps") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  Value side = b.op("Neg", {x}, {}, "side");
+  Value group = b.op("NoOp", {}, {}, "group");
+  b.control(group, side);
+  Value r = b.op("Relu", {x}, {}, "r");
+  b.control(r, group);
+  b.output("y", r);
+  Graph g = b.finish();
+  CHECK(ir(g).find("%r = Relu(%x, ^%group)") != std::string::npos);
+
+  const opt::PassResult result = run_pass(simplify, g);
+  CHECK(result.stat("control edges dropped") == 2);
+  CHECK(result.stat("NoOps removed") == 1);
+  CHECK(result.stat("dead nodes removed") == 1);  // `side` only ran for the control edge
+  CHECK(ir(g) ==
+        "graph {\n"
+        "  inputs: x = %x\n"
+        "  %x = Placeholder() {dtype = float32, shape = [2]}\n"
+        "  %r = Relu(%x) {T = float32}\n"
+        "  outputs: y = %r\n"
+        "}\n");
+}
+
+TEST_CASE("simplify merges duplicate nodes and equal constants") {
+  auto before = [] {
+    GraphBuilder b;
+    Value x = b.input("x", DType::float32, {3});
+    Value c1 = b.constant("c1", Tensor::from<float>({3}, {1, 2, 3}));
+    Value c2 = b.constant("c2", Tensor::from<float>({3}, {1, 2, 3}));  // same bytes as c1
+    Value c3 = b.constant("c3", Tensor::from<float>({3}, {1, 2, 4}));  // different
+    Value a1 = b.op("AddV2", {x, c1}, {}, "a1");
+    Value a2 = b.op("AddV2", {x, c2}, {}, "a2");  // a duplicate of a1 once c2 is c1
+    Value a3 = b.op("AddV2", {x, c3}, {}, "a3");
+    Value m = b.op("Mul", {a1, a2}, {}, "m");
+    b.output("y", b.op("Sub", {m, a3}, {}, "y"));
+    return b.finish();
+  };
+  auto expected = [] {
+    GraphBuilder b;
+    Value x = b.input("x", DType::float32, {3});
+    Value c1 = b.constant("c1", Tensor::from<float>({3}, {1, 2, 3}));
+    Value c3 = b.constant("c3", Tensor::from<float>({3}, {1, 2, 4}));
+    Value a1 = b.op("AddV2", {x, c1}, {}, "a1");
+    Value a3 = b.op("AddV2", {x, c3}, {}, "a3");
+    Value m = b.op("Mul", {a1, a1}, {}, "m");
+    b.output("y", b.op("Sub", {m, a3}, {}, "y"));
+    return b.finish();
+  };
+  Graph g = before();
+  const opt::PassResult result = run_pass(simplify, g);
+  CHECK(result.stat("duplicates merged") == 2);
+  CHECK(print_graph(g) == print_graph(expected()));
+}
+
+TEST_CASE("simplify does not merge nodes that differ in attributes, order or dtype") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {3});
+  Value y = b.input("z", DType::float32, {3});
+  Value l1 = b.op("LeakyRelu", {x}, {{"alpha", 0.1f}}, "l1");
+  Value l2 = b.op("LeakyRelu", {x}, {{"alpha", 0.2f}}, "l2");
+  Value s1 = b.op("Sub", {x, y}, {}, "s1");
+  Value s2 = b.op("Sub", {y, x}, {}, "s2");
+  Value i1 = b.constant("i1", Tensor::from<std::int32_t>({1}, {7}));
+  Value f1 = b.constant("f1", Tensor::from<float>({1}, {9.80908925e-45f}));  // same bits as 7
+  b.output("a", b.op("AddV2", {l1, l2}, {}, "a"));
+  b.output("b", b.op("AddV2", {s1, s2}, {}, "b"));
+  b.output("i", i1);
+  b.output("f", f1);
+  Graph g = b.finish();
+  const std::string text = print_graph(g);
+  const opt::PassResult result = run_pass(simplify, g);
+  CHECK(!result.changed);
+  CHECK(print_graph(g) == text);
+}
+
+TEST_CASE("simplify removes dead code and resolves defaults nobody can feed") {
+  // The Keras learning phase pattern: a PlaceholderWithDefault that is not a signature input
+  // can never be fed, so the branch it selects is known, and the training branch is dead.
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  Value phase = b.op("PlaceholderWithDefault", {b.constant("phase/default", Tensor::scalar(0.0f))},
+                     {{"dtype", DType::float32}, {"shape", Shape{}}}, "keras_learning_phase");
+  Value train = b.op("Sigmoid", {x}, {}, "training_branch");  // read by nothing
+  (void)train;
+  b.output("y", b.op("Mul", {x, phase}, {}, "y"));
+  Graph g = b.finish();
+
+  const opt::PassResult result = run_pass(simplify, g);
+  CHECK(result.stat("unfeedable defaults resolved") == 1);
+  CHECK(result.stat("dead nodes removed") == 1);
+  CHECK(ir(g) ==
+        "graph {\n"
+        "  inputs: x = %x\n"
+        "  %phase/default = Const() {dtype = float32, value = float32[] {0}}\n"
+        "  %x = Placeholder() {dtype = float32, shape = [2]}\n"
+        "  %y = Mul(%x, %phase/default) {T = float32}\n"
+        "  outputs: y = %y\n"
+        "}\n");
+}
+
+TEST_CASE("a PlaceholderWithDefault that is a graph input stays") {
+  GraphBuilder b;
+  Value x = b.input_with_default("x", Tensor::from<float>({2}, {1, 2}));
+  b.output("y", b.op("Relu", {b.op("Identity", {x}, {}, "id")}, {}, "y"));
+  Graph g = b.finish();
+  run_pass(simplify, g);
+  test::check_ir(ir(g), {"%x = PlaceholderWithDefault(%x/input)", "%y = Relu(%x)"});
+  // Fed or not, it still computes what it did.
+  test::check_close(run_eager(g, {{"x", Tensor::from<float>({2}, {-3, 4})}}).at("y"),
+                    Tensor::from<float>({2}, {0, 4}));
+  test::check_close(run_eager(g, {}).at("y"), Tensor::from<float>({2}, {1, 2}));
+}
+
+TEST_CASE("simplify reaches a fixed point: a second run changes nothing") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  Value a = b.op("Relu", {b.op("Identity", {x}, {}, "i1")}, {}, "a");
+  Value c = b.op("Relu", {b.op("Identity", {x}, {}, "i2")}, {}, "c");  // a duplicate once bypassed
+  b.output("y", b.op("AddV2", {a, c}, {}, "y"));
+  Graph g = b.finish();
+  const opt::PassResult first = run_pass(simplify, g);
+  CHECK(first.stat("duplicates merged") == 1);
+  const std::string text = print_graph(g);
+  const opt::PassResult second = run_pass(simplify, g);
+  CHECK(!second.changed);
+  CHECK(print_graph(g) == text);
+}
+
+TEST_CASE("simplify removes identity transposes and reshapes to the same shape") {
+  // Keras' Tensordot transposes by [0, 1, 2] and may reshape [?,8,16] to [-1, 8, 16].
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 8, 16});
+  Value t = b.op("Transpose", {x, b.constant("perm", Tensor::from<std::int32_t>({3}, {0, 1, 2}))},
+                 {}, "t");
+  Value r = b.op("Reshape", {t, b.constant("shape", Tensor::from<std::int32_t>({3}, {-1, 8, 16}))},
+                 {}, "r");
+  Value swap =
+      b.op("Transpose", {r, b.constant("perm_021", Tensor::from<std::int32_t>({3}, {0, 2, 1}))}, {},
+           "swap");  // a real transpose: stays
+  b.output("y", b.op("Relu", {swap}, {}, "y"));
+  Graph g = b.finish();
+  const opt::PassResult result = run_pass(simplify, g);
+  CHECK(result.stat("identity ops removed") == 2);
+  test::check_ir(ir(g),
+                 {"%swap = Transpose(%x, %perm_021)", "%y = Relu(%swap)", "NOT:%t =", "NOT:%r ="});
+
+  // Two unknown dimensions: the element count does not pin them down, so the reshape stays.
+  GraphBuilder b2;
+  Value x2 = b2.input("x", DType::float32, {-1, -1, 4});
+  Value r2 = b2.op("Reshape", {x2, b2.op("Shape", {x2}, {}, "s")}, {}, "r");
+  b2.output("y", r2);
+  Graph g2 = b2.finish();
+  CHECK(run_pass(simplify, g2).stat("identity ops removed") == 0);
+}
