@@ -34,6 +34,9 @@ class EagerInterpreter {
                             int threads = 0)
       : graph_(graph), backend_(backend), threads_(threads) {
     require_backend(backend_);
+#if defined(KILN_HAS_ONEDNN)
+    threads_ = cpu_kernels::resolve_threads(threads_);
+#endif
     verify(graph_);
     plan();
   }
@@ -168,7 +171,13 @@ class EagerInterpreter {
       }
       outputs.emplace_back(t.dtype, t.shape);
     }
-    const PreparedKernel& kernel = kernel_for(id, types, out_types, inputs);
+    int op_threads = threads_;
+#if defined(KILN_HAS_ONEDNN)
+    // Tiny ops run on one thread, as in a compiled plan, and are prepared so.
+    op_threads = cpu_kernels::threads_for(KernelRequest(node, types, out_types), threads_);
+    cpu_kernels::ThreadScope threads(op_threads);
+#endif
+    const PreparedKernel& kernel = kernel_for(id, types, out_types, inputs, op_threads);
     std::unique_ptr<KernelState> state = kernel.make_state();
     Tensor scratch(DType::uint8, Shape{static_cast<std::int64_t>(kernel.scratch_bytes() + 1)});
     std::vector<const void*> in;
@@ -191,7 +200,7 @@ class EagerInterpreter {
   // from constants are handed to prepare() as such, so weights are reordered once.
   const PreparedKernel& kernel_for(NodeId id, const std::vector<TensorType>& types,
                                    const std::vector<TensorType>& out_types,
-                                   const std::vector<Tensor>& inputs) const {
+                                   const std::vector<Tensor>& inputs, int threads) const {
     std::string key = std::to_string(id);
     for (const TensorType& t : types) key += "|" + t.str();
     std::lock_guard<std::mutex> lock(kernels_->mutex);
@@ -199,7 +208,7 @@ class EagerInterpreter {
     if (it != kernels_->cache.end()) return *it->second;
     const Node& node = graph_.node(id);
     KernelRequest request(node, types, out_types);
-    request.threads = threads_;
+    request.threads = threads;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       request.constants.push_back(comes_from_constant(node.inputs[i]) ? &inputs[i] : nullptr);
     }
@@ -216,10 +225,9 @@ class EagerInterpreter {
       }
       if (node.op == "Const") return true;
       const OpDef* def = op_catalogue().find(node.op);
-      if (!def || !def->forwards_inputs || static_cast<std::size_t>(v.index) >= node.inputs.size()) {
-        return false;
-      }
-      v = node.inputs[static_cast<std::size_t>(v.index)];
+      const auto index = static_cast<std::size_t>(v.index);
+      if (!def || !def->forwards_inputs || index >= node.inputs.size()) return false;
+      v = node.inputs[index];
     }
   }
 

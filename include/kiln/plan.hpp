@@ -1,0 +1,393 @@
+// A compiled plan: one graph with concrete input shapes, its kernels prepared once, and every
+// intermediate value at its offset in one arena (optimizer/memory_planner.hpp).
+//
+//   Plan plan(graph, {Backend::cpu, /*threads=*/2});     // graph: optimized, shapes concrete
+//   auto instance = plan.make_instance();                // arena + scratch for one caller
+//   std::vector<Tensor> out = plan.run(*instance, inputs);
+//
+// A Plan is immutable once built, so any number of threads may run it at once, each with an
+// Instance of its own (the session keeps a pool). run() allocates the graph's outputs (they go
+// to the caller) and nothing else: intermediates live in the instance's arena, constants and
+// reordered weights belong to the plan, and the kernels only compute.
+//
+// Where each value lives is a Slot: the arena (at the planned offset), a constant, a graph
+// input (the caller's buffer), or a graph output (a tensor allocated per run). Views (Reshape,
+// Identity, ...) take the slot of what they view and cost no step.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backend.hpp"
+#include "core/ops.hpp"
+#include "optimizer/memory_planner.hpp"
+
+namespace kiln {
+
+struct PlanOptions {
+  Backend backend = Backend::cpu;
+  int threads = 0;  // 0: the runtime's default (all cores)
+};
+
+class Plan {
+ public:
+  // What the summary lists for one step.
+  struct StepInfo {
+    std::string node, op, epilogue, implementation, output;
+    bool fallback = false;
+    int threads = 0;  // OpenMP threads (0: the runtime's default)
+  };
+
+  class Instance {
+    friend class Plan;
+    Tensor arena_, scratch_;
+    std::vector<void*> slots_;
+    std::vector<std::unique_ptr<KernelState>> states_;
+    std::vector<std::vector<const void*>> step_inputs_;
+    std::vector<std::vector<void*>> step_outputs_;
+  };
+
+  // `graph` must have fully known shapes wherever the outputs depend on it (run the optimizer
+  // and type inference with concrete input shapes first).
+  Plan(Graph graph, PlanOptions options) : graph_(std::move(graph)), options_(options) {
+    require_backend(options_.backend);
+#if defined(KILN_HAS_ONEDNN)
+    options_.threads = cpu_kernels::resolve_threads(options_.threads);
+#endif
+    memory_ = opt::make_memory_plan(graph_);
+    assign_slots();
+    prepare_steps();
+  }
+
+  const Graph& graph() const { return graph_; }
+  const opt::MemoryPlan& memory_plan() const { return memory_; }
+  const std::vector<StepInfo>& steps() const { return info_; }
+  std::size_t scratch_bytes() const { return scratch_bytes_; }
+  std::size_t fallback_count() const {
+    return static_cast<std::size_t>(
+        std::count_if(info_.begin(), info_.end(), [](const StepInfo& s) { return s.fallback; }));
+  }
+
+  std::unique_ptr<Instance> make_instance() const {
+    auto instance = std::make_unique<Instance>();
+    instance->arena_ = Tensor(DType::uint8, Shape{std::max<std::int64_t>(memory_.arena_bytes, 1)});
+    instance->scratch_ = Tensor(
+        DType::uint8, Shape{static_cast<std::int64_t>(std::max<std::size_t>(scratch_bytes_, 1))});
+    auto* arena = static_cast<std::byte*>(instance->arena_.raw());
+    instance->slots_.assign(slots_.size(), nullptr);
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      const Slot& slot = slots_[s];
+      if (slot.kind == Slot::arena) instance->slots_[s] = arena + slot.offset;
+      if (slot.kind == Slot::constant) instance->slots_[s] = const_cast<void*>(slot.data);
+    }
+    for (const Step& step : steps_) {
+      instance->states_.push_back(step.kernel->make_state());
+      instance->step_inputs_.emplace_back(step.inputs.size(), nullptr);
+      instance->step_outputs_.emplace_back(step.outputs.size(), nullptr);
+    }
+    return instance;
+  }
+
+  // Inputs in the order of graph().inputs(), with the shapes the plan was made for; an empty
+  // Tensor leaves an input with a default (PlaceholderWithDefault) at its default. Outputs in the
+  // order of graph().outputs(). The caller has checked the inputs (the session does).
+  //
+  // With `step_ms`, each step's wall time is added to step_ms[step] (resized to steps().size()):
+  // the per-op profile that says where the time goes.
+  std::vector<Tensor> run(Instance& instance, const std::vector<Tensor>& inputs,
+                          std::vector<double>* step_ms = nullptr) const {
+    std::vector<void*>& slots = instance.slots_;
+    for (std::size_t i = 0; i < input_slots_.size(); ++i) {
+      const Tensor& t = i < inputs.size() ? inputs[i] : Tensor();
+      slots[input_slots_[i].slot] =
+          t.valid() ? const_cast<void*>(t.raw()) : slots[input_slots_[i].fallback];
+    }
+    std::vector<Tensor> produced;
+    produced.reserve(output_buffers_.size());
+    for (const OutputBuffer& b : output_buffers_) {
+      produced.emplace_back(b.type.dtype, b.type.shape);
+      slots[b.slot] = produced.back().raw();
+    }
+#if defined(KILN_HAS_ONEDNN)
+    cpu_kernels::ThreadScope threads(options_.threads);
+#endif
+    if (step_ms) step_ms->resize(steps_.size(), 0.0);
+    for (std::size_t s = 0; s < steps_.size(); ++s) {
+      const Step& step = steps_[s];
+#if defined(KILN_HAS_ONEDNN)
+      threads.set(step.threads);
+#endif
+      std::vector<const void*>& in = instance.step_inputs_[s];
+      std::vector<void*>& out = instance.step_outputs_[s];
+      for (std::size_t k = 0; k < in.size(); ++k) in[k] = slots[step.inputs[k]];
+      for (std::size_t k = 0; k < out.size(); ++k) out[k] = slots[step.outputs[k]];
+      KernelArgs args;
+      args.inputs = in.data();
+      args.outputs = out.data();
+      args.scratch = instance.scratch_.raw();
+      args.state = instance.states_[s].get();
+      if (!step_ms) {
+        step.kernel->run(args);
+        continue;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      step.kernel->run(args);
+#if defined(KILN_HAS_ONEDNN)
+      if (options_.backend == Backend::cpu) cpu_kernels::thread_stream().wait();
+#endif
+      (*step_ms)[s] +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+    }
+#if defined(KILN_HAS_ONEDNN)
+    if (options_.backend == Backend::cpu) cpu_kernels::thread_stream().wait();
+#endif
+    std::vector<Tensor> results;
+    results.reserve(outputs_.size());
+    for (const OutputPort& port : outputs_) {
+      const Slot& slot = slots_[port.slot];
+      if (slot.kind == Slot::output) {
+        results.push_back(produced[static_cast<std::size_t>(slot.index)].reshaped(port.type.shape));
+      } else {
+        // A graph input or a constant handed straight through: the caller gets a copy.
+        Tensor copy(port.type.dtype, port.type.shape);
+        if (copy.byte_size() > 0) std::memcpy(copy.raw(), slots[port.slot], copy.byte_size());
+        results.push_back(std::move(copy));
+      }
+    }
+    return results;
+  }
+
+  // One line per step (node, op and epilogue, kernel, output type), then the totals: what runs
+  // where, and which nodes fell back to the reference kernels.
+  std::string summary() const {
+    std::size_t name_width = 4, op_width = 2;
+    for (const StepInfo& s : info_) {
+      name_width = std::max(name_width, std::min<std::size_t>(s.node.size(), 48));
+      op_width = std::max(op_width, s.op.size() + s.epilogue.size());
+    }
+    // Long TensorFlow names share long prefixes ("StatefulPartitionedCall/model/..."): keep
+    // the end, which tells the layers apart.
+    auto pad = [](std::string text, std::size_t width) {
+      if (text.size() > width) text = "~" + text.substr(text.size() - (width - 1));
+      return text + std::string(width - text.size() + 2, ' ');
+    };
+    std::string text = pad("node", name_width) + pad("op", op_width) + "kernel  ->  output\n";
+    for (const StepInfo& s : info_) {
+      const bool alone = s.threads == 1 && options_.threads > 1;
+      text += pad(s.node, name_width) + pad(s.op + s.epilogue, op_width) + s.implementation +
+              (alone ? " (1 thread)" : "") + "  ->  " + s.output + "\n";
+    }
+    text += std::to_string(info_.size()) + " steps on backend '" + backend_name(options_.backend) +
+            "' with " + std::to_string(options_.threads) + " threads, " +
+            std::to_string(fallback_count()) + " on reference kernels; arena " +
+            opt::format_bytes(memory_.arena_bytes) + " (naive " +
+            opt::format_bytes(memory_.naive_bytes) + "), scratch " +
+            opt::format_bytes(static_cast<std::int64_t>(scratch_bytes_)) + ", weights " +
+            opt::format_bytes(static_cast<std::int64_t>(owned_bytes_)) + " reordered\n";
+    return text;
+  }
+
+ private:
+  struct Slot {
+    enum Kind { arena, constant, input, output } kind = arena;
+    std::int64_t offset = 0;     // arena
+    const void* data = nullptr;  // constant
+    int index = 0;               // input port or output buffer
+  };
+  struct Step {
+    NodeId node;
+    KernelPtr kernel;
+    std::vector<int> inputs, outputs;  // slots
+    int threads = 0;                   // the OpenMP threads it runs with
+  };
+  struct InputSlot {
+    int slot;
+    int fallback;  // the default's slot for a PlaceholderWithDefault, else the slot itself
+  };
+  struct OutputBuffer {
+    int slot;
+    TensorType type;
+  };
+  struct OutputPort {
+    int slot;
+    TensorType type;
+  };
+
+  int new_slot(Slot slot) {
+    slots_.push_back(slot);
+    return static_cast<int>(slots_.size()) - 1;
+  }
+
+  // Decides where every value the outputs need lives.
+  void assign_slots() {
+    for (std::size_t i = 0; i < graph_.inputs().size(); ++i) {
+      const Graph::Port& port = graph_.inputs()[i];
+      Slot slot;
+      slot.kind = Slot::input;
+      slot.index = static_cast<int>(i);
+      const int id = new_slot(slot);
+      value_slot_[port.value] = id;
+      int fallback = id;
+      const Node& node = graph_.node(port.value.node);
+      if (node.op == "PlaceholderWithDefault") fallback = slot_of(node.inputs.at(0));
+      input_slots_.push_back({id, fallback});
+    }
+    for (NodeId id : memory_.schedule) {
+      const Node& node = graph_.node(id);
+      const OpDef* def = op_catalogue().find(node.op);
+      for (std::size_t i = 0; i < node.outputs.size(); ++i) {
+        const Value v{id, static_cast<int>(i)};
+        if (def && def->forwards_inputs && i < node.inputs.size()) {
+          value_slot_[v] = slot_of(node.inputs[i]);  // a view: the same bytes
+          continue;
+        }
+        Slot slot;
+        if (const opt::PlannedTensor* planned = memory_.find(v)) {
+          slot.offset = memory_.buffers.at(static_cast<std::size_t>(planned->buffer)).offset;
+        } else {
+          // Outside the arena: a graph output (or an empty tensor), allocated for each run.
+          slot.kind = Slot::output;
+          slot.index = static_cast<int>(output_buffers_.size());
+        }
+        const int sid = new_slot(slot);
+        if (slot.kind == Slot::output) output_buffers_.push_back({sid, graph_.type_of(v)});
+        value_slot_[v] = sid;
+      }
+    }
+    for (const Graph::Port& port : graph_.outputs()) {
+      outputs_.push_back({slot_of(port.value), graph_.type_of(port.value)});
+    }
+  }
+
+  // The slot of a value produced before the current step: a constant is given one on demand.
+  int slot_of(Value v) {
+    auto it = value_slot_.find(v);
+    if (it != value_slot_.end()) return it->second;
+    const Node& node = graph_.node(v.node);
+    if (node.op == "Const" && v.index == 0) {
+      Slot slot;
+      slot.kind = Slot::constant;
+      slot.data = node.attr<Tensor>("value").raw();
+      const int id = new_slot(slot);
+      value_slot_[v] = id;
+      return id;
+    }
+    if (node.op == "PlaceholderWithDefault") {  // not an input port: always its default
+      const int id = slot_of(node.inputs.at(0));
+      value_slot_[v] = id;
+      return id;
+    }
+    throw node.error(Errc::invalid_graph, "a value the plan needs is never computed")
+        .input(graph_.value_name(v));
+  }
+
+  // The constant behind a slot, under the shape the consumer sees, or an empty Tensor.
+  Tensor constant_behind(Value v) const {
+    Value at = v;
+    while (true) {
+      const Node& node = graph_.node(at.node);
+      if (node.op == "Const") return node.attr<Tensor>("value").reshaped(graph_.type_of(v).shape);
+      const OpDef* def = op_catalogue().find(node.op);
+      const bool view =
+          def && def->forwards_inputs && static_cast<std::size_t>(at.index) < node.inputs.size();
+      bool is_input = false;
+      for (const Graph::Port& p : graph_.inputs()) is_input = is_input || p.value.node == at.node;
+      if (!view || is_input) return Tensor();
+      at = node.inputs[static_cast<std::size_t>(at.index)];
+    }
+  }
+
+  void prepare_steps() {
+#if defined(KILN_HAS_ONEDNN)
+    // oneDNN sizes some kernels for the thread count they are created under.
+    cpu_kernels::ThreadScope threads(options_.threads);
+#endif
+    for (NodeId id : memory_.schedule) {
+      const Node& node = graph_.node(id);
+      const OpDef* def = op_catalogue().find(node.op);
+      if (def && def->forwards_inputs) continue;  // a view: nothing to compute
+      Step step;
+      step.node = id;
+      std::vector<Tensor> constants;  // held while the kernel is prepared
+      KernelRequest request(node, {}, node.outputs);
+      request.threads = options_.threads;
+      for (Value in : node.inputs) {
+        request.inputs.push_back(graph_.type_of(in));
+        step.inputs.push_back(slot_of(in));
+        constants.push_back(constant_behind(in));
+      }
+      for (const Tensor& c : constants) request.constants.push_back(c.valid() ? &c : nullptr);
+      for (std::size_t i = 0; i < node.outputs.size(); ++i) {
+        const int out = value_slot_.at(Value{id, static_cast<int>(i)});
+        step.outputs.push_back(out);
+        request.output_aliases.push_back(aliased_input(step, out, node.outputs[i]));
+      }
+#if defined(KILN_HAS_ONEDNN)
+      // Tiny ops run on one thread; oneDNN must create them under the count they run with.
+      step.threads = cpu_kernels::threads_for(request, options_.threads);
+      request.threads = step.threads;
+      threads.set(step.threads);
+#endif
+      step.kernel = make_kernel(options_.backend, request);
+      scratch_bytes_ = std::max(scratch_bytes_, step.kernel->scratch_bytes());
+      owned_bytes_ += step.kernel->owned_bytes();
+
+      StepInfo info;
+      info.node = node.name;
+      info.threads = step.threads;
+      info.op = node.op;
+      if (node.has_attr("fused_ops")) {
+        for (const std::string& s : node.attr<Strings>("fused_ops")) info.epilogue += "+" + s;
+      }
+      info.implementation = step.kernel->implementation();
+      info.fallback = info.implementation.rfind("reference", 0) == 0;
+      info.output = node.outputs.empty() ? "()" : node.outputs[0].str();
+      info_.push_back(std::move(info));
+      steps_.push_back(std::move(step));
+    }
+  }
+
+  // The input whose arena bytes output slot `out` overwrites (the memory plan's in-place
+  // choice), or -1. Overlap that is not exact would be a planner bug.
+  int aliased_input(const Step& step, int out, const TensorType& type) const {
+    const Slot& o = slots_[static_cast<std::size_t>(out)];
+    if (o.kind != Slot::arena) return -1;
+    auto bytes_of = [](const TensorType& t) {
+      return t.shape.num_elements() * static_cast<std::int64_t>(dtype_size(t.dtype));
+    };
+    const std::int64_t bytes = bytes_of(type);
+    if (bytes == 0) return -1;
+    const Node& node = graph_.node(step.node);
+    for (std::size_t k = 0; k < step.inputs.size(); ++k) {
+      const Slot& in = slots_[static_cast<std::size_t>(step.inputs[k])];
+      if (in.kind != Slot::arena) continue;
+      const std::int64_t in_bytes = bytes_of(graph_.type_of(node.inputs[k]));
+      if (in.offset == o.offset) return static_cast<int>(k);
+      if (in.offset < o.offset + bytes && o.offset < in.offset + in_bytes) {
+        throw node.error(Errc::internal, "an output partly overlaps an input");
+      }
+    }
+    return -1;
+  }
+
+  Graph graph_;
+  PlanOptions options_;
+  opt::MemoryPlan memory_;
+  std::vector<Slot> slots_;
+  std::map<Value, int> value_slot_;
+  std::vector<InputSlot> input_slots_;
+  std::vector<OutputBuffer> output_buffers_;
+  std::vector<OutputPort> outputs_;
+  std::vector<Step> steps_;
+  std::vector<StepInfo> info_;
+  std::size_t scratch_bytes_ = 0;
+  std::size_t owned_bytes_ = 0;
+};
+
+}  // namespace kiln

@@ -1,0 +1,421 @@
+// Compiling a model once and running it many times: the API for programs that embed Kiln.
+//
+//   auto model = kiln::load_saved_model("mobilenet_v2/");
+//   auto net = kiln::compile(model, kiln::Options().backend(kiln::cpu).threads(2));
+//   auto out = net.run({{"input_1", kiln::load_npy("cat.npy")}});
+//   std::cout << out.at("predictions") << '\n';
+//
+// compile() optimizes the signature's graph (O0, O1 or O2) for the input shapes the signature
+// declares, with unknown sizes taken as 1, and prepares its kernels: errors in the model show
+// there, not at the first request. run() checks every input by name (missing, extra, dtype,
+// rank, size) and throws a kiln::Error that names it.
+//
+// Input shapes may change between calls (a batch of 1, then of 8): each new combination of
+// input shapes gets its own plan, optimized and prepared on first use and cached; the least
+// recently used plan goes when the cache is full (Options::max_plans).
+//
+// A CompiledModel is immutable and cheap to copy (copies share everything); run() may be called
+// from any number of threads at once. Each concurrent call borrows an arena of its own from the
+// plan's pool, so calls never wait for each other except while a new plan is being compiled.
+#pragma once
+
+#include <chrono>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "backend.hpp"
+#include "core/verify.hpp"
+#include "eager.hpp"
+#include "model.hpp"
+#include "optimizer/pass_manager.hpp"
+#include "optimizer/pipelines.hpp"
+#include "plan.hpp"
+
+namespace kiln {
+
+enum class OptLevel { O0, O1, O2 };
+
+inline const char* opt_level_name(OptLevel level) {
+  switch (level) {
+    case OptLevel::O0:
+      return "O0";
+    case OptLevel::O1:
+      return "O1";
+    case OptLevel::O2:
+      return "O2";
+  }
+  return "O2";
+}
+
+inline OptLevel opt_level_from_name(std::string_view name) {
+  if (!name.empty() && name.front() == '-') name.remove_prefix(1);
+  if (name == "O0") return OptLevel::O0;
+  if (name == "O1") return OptLevel::O1;
+  if (name == "O2") return OptLevel::O2;
+  throw Error(Errc::invalid_argument, "unknown optimization level")
+      .expected("O0, O1 or O2")
+      .found(std::string(name));
+}
+
+class Options {
+ public:
+  // `cpu` (oneDNN, the default when the program links kiln::onednn) or `reference`.
+  Options& backend(Backend b) {
+    backend_ = b;
+    return *this;
+  }
+  // Threads each run() uses; 0 (the default) leaves the runtime's default (every core).
+  Options& threads(int n) {
+    if (n < 0) throw Error(Errc::invalid_argument, "threads must be >= 0").found(std::to_string(n));
+    threads_ = n;
+    return *this;
+  }
+  Options& level(OptLevel l) {
+    level_ = l;
+    return *this;
+  }
+  Options& level(std::string_view name) { return level(opt_level_from_name(name)); }
+  // The signature compile(model) uses.
+  Options& signature(std::string key) {
+    signature_ = std::move(key);
+    return *this;
+  }
+  // How many input-shape combinations keep a compiled plan (at least 1).
+  Options& max_plans(std::size_t n) {
+    if (n == 0) throw Error(Errc::invalid_argument, "max_plans must be at least 1");
+    max_plans_ = n;
+    return *this;
+  }
+
+  Backend backend() const { return backend_; }
+  int threads() const { return threads_; }
+  OptLevel level() const { return level_; }
+  const std::string& signature() const { return signature_; }
+  std::size_t max_plans() const { return max_plans_; }
+
+ private:
+  Backend backend_ = backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
+  int threads_ = 0;
+  OptLevel level_ = OptLevel::O2;
+  std::string signature_ = "serving_default";
+  std::size_t max_plans_ = 8;
+};
+
+// A Plan for one combination of input shapes, with what the optimizer did to get there and the
+// arenas of the calls that ran it.
+class CompiledPlan {
+ public:
+  CompiledPlan(Plan plan, opt::PipelineReport report, double compile_ms)
+      : plan_(std::move(plan)), report_(std::move(report)), compile_ms_(compile_ms) {}
+
+  const Plan& plan() const { return plan_; }
+  const opt::PipelineReport& optimization() const { return report_; }
+  double compile_ms() const { return compile_ms_; }
+
+  // Inputs in the order of plan().graph().inputs(); see Plan::run for `step_ms`.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs,
+                          std::vector<double>* step_ms = nullptr) const {
+    Lease lease(*this);
+    return plan_.run(*lease.instance, inputs, step_ms);
+  }
+
+ private:
+  // An instance borrowed from the pool for one call, or made if every one is busy.
+  struct Lease {
+    explicit Lease(const CompiledPlan& owner) : owner(owner) {
+      {
+        std::lock_guard<std::mutex> lock(owner.mutex_);
+        if (!owner.idle_.empty()) {
+          instance = std::move(owner.idle_.back());
+          owner.idle_.pop_back();
+        }
+      }
+      if (!instance) instance = owner.plan_.make_instance();
+    }
+    ~Lease() {
+      std::lock_guard<std::mutex> lock(owner.mutex_);
+      owner.idle_.push_back(std::move(instance));
+    }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    const CompiledPlan& owner;
+    std::unique_ptr<Plan::Instance> instance;
+  };
+
+  Plan plan_;
+  opt::PipelineReport report_;
+  double compile_ms_ = 0;
+  mutable std::mutex mutex_;
+  mutable std::vector<std::unique_ptr<Plan::Instance>> idle_;
+};
+
+// What a compiled model takes and gives: a signature's inputs and outputs.
+struct PortSpec {
+  std::string name;
+  DType dtype = DType::float32;
+  Shape shape = Shape::unknown_rank();  // as declared; -1 where any size goes
+  bool has_default = false;             // may be left out (PlaceholderWithDefault)
+};
+
+// The shapes one call feeds, by input name; inputs left out keep their default.
+using InputShapes = std::map<std::string, Shape, std::less<>>;
+
+class CompiledModel {
+ public:
+  struct Impl;
+  explicit CompiledModel(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+  // Runs the model on `feeds` (by input name) and returns every output by name.
+  NamedTensors run(const NamedTensors& feeds) const;
+
+  const std::vector<PortSpec>& inputs() const;
+  const std::vector<PortSpec>& outputs() const;
+  const Options& options() const;
+
+  // The plan these input shapes run on (compiled now if it is not cached): for tools that want
+  // its summary, its memory plan or what the optimizer did. Shapes left out are the declared
+  // ones, with unknown sizes taken as 1.
+  std::shared_ptr<const CompiledPlan> plan(const InputShapes& shapes = {}) const;
+  std::size_t cached_plans() const;
+
+  // The imported graph before any optimization (what the eager interpreter runs).
+  const Graph& graph() const;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+struct CompiledModel::Impl {
+  Graph graph;  // verified, unoptimized
+  Options options;
+  std::vector<PortSpec> inputs, outputs;
+
+  std::mutex mutex;  // guards the cache
+  // Most recently used first; a key is the fed shapes, one entry per input.
+  std::list<std::pair<std::vector<Shape>, std::shared_ptr<const CompiledPlan>>> plans;
+
+  // The shape each input is planned for (an unfed input with a default: an unknown-rank shape).
+  std::vector<Shape> key_for(const InputShapes& shapes) const {
+    std::vector<Shape> key;
+    for (const PortSpec& port : inputs) {
+      auto it = shapes.find(port.name);
+      if (it != shapes.end()) {
+        key.push_back(it->second);
+      } else if (port.has_default) {
+        key.push_back(Shape::unknown_rank());
+      } else {
+        if (!port.shape.has_rank()) {
+          throw Error(Errc::shape_mismatch, "input of unknown rank: give its shape")
+              .input(port.name);
+        }
+        std::vector<std::int64_t> dims = port.shape.dims();
+        for (std::int64_t& d : dims) d = d < 0 ? 1 : d;
+        key.push_back(Shape(dims));
+      }
+    }
+    return key;
+  }
+
+  std::shared_ptr<const CompiledPlan> plan_for(const std::vector<Shape>& key) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (auto it = plans.begin(); it != plans.end(); ++it) {
+        if (it->first == key) {
+          plans.splice(plans.begin(), plans, it);  // now the most recently used
+          return it->second;
+        }
+      }
+    }
+    // Compiled outside the lock: runs on cached plans go on meanwhile. Two threads that miss
+    // at once both compile; the first to finish wins, the other's plan is dropped.
+    std::shared_ptr<const CompiledPlan> made = compile_plan(key);
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& entry : plans) {
+      if (entry.first == key) return entry.second;
+    }
+    plans.emplace_front(key, made);
+    while (plans.size() > options.max_plans()) plans.pop_back();
+    return made;
+  }
+
+  // Specializes the graph to the key's shapes, optimizes it and prepares its kernels.
+  std::shared_ptr<const CompiledPlan> compile_plan(const std::vector<Shape>& key) const {
+    const auto start = std::chrono::steady_clock::now();
+    Graph g = graph;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+      Node& node = g.node(g.inputs()[i].value.node);
+      if (!key[i].has_rank()) {
+        // Left at its default: the default's shape is the input's shape.
+        node.attrs["shape"] = g.type_of(node.inputs.at(0)).shape;
+        continue;
+      }
+      if (node.op == "PlaceholderWithDefault") {
+        // Fed: the default plays no part, and a shape other than the default's is allowed.
+        node.op = "Placeholder";
+        node.inputs.clear();
+        node.attrs = {{"dtype", node.attrs.at("dtype")}, {"shape", key[i]}};
+        continue;
+      }
+      node.attrs["shape"] = key[i];
+    }
+    infer_types(g);
+    opt::Pipeline pipeline;
+    for (opt::Pass& pass : opt::pipeline_for_level(opt_level_name(options.level()))) {
+      // The plan below makes its own memory plan, for exactly the graph it runs.
+      if (pass.name != "plan-memory") pipeline.push_back(std::move(pass));
+    }
+    opt::PipelineReport report = opt::PassManager(pipeline).run(g);
+    if (!pipeline.empty()) settle_shapes(g, pipeline, report);
+    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads()});
+    report.memory = plan.memory_plan();
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    return std::make_shared<const CompiledPlan>(std::move(plan), std::move(report), ms);
+  }
+
+  // A shape computed in the graph (Tensordot's Shape -> Gather -> Prod -> Reshape) folds only
+  // once the types it starts from are known, and one folding can be what makes the next one's
+  // known. While a value the plan must place still has an unknown shape, this infers the types
+  // again and runs the pipeline again (fusion may now see what it could not), a few rounds at
+  // most; the rounds show in the report.
+  static void settle_shapes(Graph& g, const opt::Pipeline& pipeline, opt::PipelineReport& report) {
+    auto concrete = [&g] {
+      for (NodeId id : opt::execution_schedule(g)) {
+        for (const TensorType& t : g.node(id).outputs) {
+          if (!t.shape.is_fully_known()) return false;
+        }
+      }
+      return true;
+    };
+    for (int round = 0; round < 4 && !concrete(); ++round) {
+      infer_types(g);
+      const std::size_t before = g.size();
+      const opt::PipelineReport more = opt::PassManager(pipeline).run(g);
+      report.passes.insert(report.passes.end(), more.passes.begin(), more.passes.end());
+      report.total_ms += more.total_ms;
+      if (g.size() == before) break;  // nothing left to fold
+    }
+  }
+
+  // Checks the feeds against the signature and lines them up with the graph's inputs.
+  std::vector<Tensor> arrange(const NamedTensors& feeds, InputShapes& shapes) const {
+    for (const auto& [name, tensor] : feeds) {
+      bool known = false;
+      for (const PortSpec& p : inputs) known = known || p.name == name;
+      if (!known) {
+        std::string names;
+        for (const PortSpec& p : inputs) names += (names.empty() ? "" : ", ") + p.name;
+        throw Error(Errc::not_found, "the model has no input of this name")
+            .input(name)
+            .expected(names);
+      }
+    }
+    std::vector<Tensor> arranged;
+    for (const PortSpec& port : inputs) {
+      auto it = feeds.find(port.name);
+      if (it == feeds.end()) {
+        if (!port.has_default) {
+          throw Error(Errc::invalid_argument, "input was not fed").input(port.name);
+        }
+        arranged.emplace_back();
+        continue;
+      }
+      const Tensor& t = it->second;
+      if (!t.valid()) {
+        throw Error(Errc::invalid_argument, "input is an empty tensor").input(port.name);
+      }
+      if (t.dtype() != port.dtype) {
+        throw Error(Errc::type_mismatch, "input has the wrong dtype")
+            .input(port.name)
+            .expected(dtype_name(port.dtype))
+            .found(dtype_name(t.dtype()));
+      }
+      if (port.shape.has_rank() && port.shape.rank() != t.rank()) {
+        throw Error(Errc::shape_mismatch, "input has the wrong rank")
+            .input(port.name)
+            .expected(port.shape.str())
+            .found(t.shape().str());
+      }
+      if (!port.shape.compatible_with(t.shape())) {
+        throw Error(Errc::shape_mismatch, "input has the wrong shape")
+            .input(port.name)
+            .expected(port.shape.str())
+            .found(t.shape().str());
+      }
+      shapes[port.name] = t.shape();
+      arranged.push_back(t);
+    }
+    return arranged;
+  }
+};
+
+inline NamedTensors CompiledModel::run(const NamedTensors& feeds) const {
+  InputShapes shapes;
+  const std::vector<Tensor> arranged = impl_->arrange(feeds, shapes);
+  const std::shared_ptr<const CompiledPlan> compiled = impl_->plan_for(impl_->key_for(shapes));
+  std::vector<Tensor> results = compiled->run(arranged);
+  NamedTensors named;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    named[impl_->outputs[i].name] = std::move(results[i]);
+  }
+  return named;
+}
+
+inline const std::vector<PortSpec>& CompiledModel::inputs() const { return impl_->inputs; }
+inline const std::vector<PortSpec>& CompiledModel::outputs() const { return impl_->outputs; }
+inline const Options& CompiledModel::options() const { return impl_->options; }
+inline const Graph& CompiledModel::graph() const { return impl_->graph; }
+
+inline std::shared_ptr<const CompiledPlan> CompiledModel::plan(const InputShapes& shapes) const {
+  for (const auto& [name, shape] : shapes) {
+    bool known = false;
+    for (const PortSpec& p : impl_->inputs) known = known || p.name == name;
+    if (!known) throw Error(Errc::not_found, "the model has no input of this name").input(name);
+  }
+  return impl_->plan_for(impl_->key_for(shapes));
+}
+
+inline std::size_t CompiledModel::cached_plans() const {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->plans.size();
+}
+
+// Compiles a graph whose input and output ports are named (as Model::graph() names them).
+inline CompiledModel compile(Graph graph, const Options& options = {}) {
+  require_backend(options.backend());
+  verify(graph);
+  auto impl = std::make_shared<CompiledModel::Impl>();
+  for (const Graph::Port& p : graph.inputs()) {
+    const Node& node = graph.node(p.value.node);
+    if (node.op != "Placeholder" && node.op != "PlaceholderWithDefault") {
+      throw node.error(Errc::invalid_graph, "a graph input must be a Placeholder").input(p.name);
+    }
+    const TensorType& t = graph.type_of(p.value);
+    impl->inputs.push_back({p.name, t.dtype, t.shape, node.op == "PlaceholderWithDefault"});
+  }
+  for (const Graph::Port& p : graph.outputs()) {
+    const TensorType& t = graph.type_of(p.value);
+    impl->outputs.push_back({p.name, t.dtype, t.shape, false});
+  }
+  impl->graph = std::move(graph);
+  impl->options = options;
+  CompiledModel model(impl);
+  // Compile for the declared shapes now, so that a model Kiln cannot run fails here.
+  bool all_ranked = true;
+  for (const PortSpec& p : impl->inputs) {
+    all_ranked = all_ranked && (p.has_default || p.shape.has_rank());
+  }
+  if (all_ranked) model.plan();
+  return model;
+}
+
+// Compiles one signature of a loaded model (Options::signature, "serving_default" by default).
+inline CompiledModel compile(const Model& model, const Options& options = {}) {
+  return compile(model.graph(options.signature()), options);
+}
+
+}  // namespace kiln

@@ -1,0 +1,87 @@
+// The fused ops' epilogue (core/ops/fused.hpp) as oneDNN post-ops, and the activations that
+// oneDNN's eltwise primitive computes (shared with eltwise.hpp).
+//
+//   BiasAdd     the primitive's own bias argument
+//   Add         a `sum` post-op when the memory plan put the output in the residual's buffer
+//               (the primitive then accumulates onto it), else a `binary add` reading it
+//   activation  an `eltwise` post-op
+//
+// Post-ops run in the order fused_ops lists them, which is the order the epilogue means.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "onednn.hpp"
+
+namespace kiln::cpu_kernels {
+
+struct Activation {
+  dnnl::algorithm algorithm;
+  float alpha = 0, beta = 0;
+};
+
+// The eltwise form of a TensorFlow activation (as an op name or an epilogue step), if any.
+inline std::optional<Activation> activation_of(const std::string& name, float leaky_alpha) {
+  using A = dnnl::algorithm;
+  if (name == "Relu") return Activation{A::eltwise_relu, 0.f, 0.f};
+  if (name == "Relu6") return Activation{A::eltwise_clip, 0.f, 6.f};  // min(max(x, 0), 6)
+  if (name == "Elu") return Activation{A::eltwise_elu, 1.f, 0.f};
+  if (name == "LeakyRelu") return Activation{A::eltwise_relu, leaky_alpha, 0.f};
+  if (name == "Sigmoid") return Activation{A::eltwise_logistic, 0.f, 0.f};
+  if (name == "Tanh") return Activation{A::eltwise_tanh, 0.f, 0.f};
+  if (name == "Swish") return Activation{A::eltwise_swish, 1.f, 0.f};  // x * sigmoid(1 * x)
+  if (name == "GeluExact") return Activation{A::eltwise_gelu_erf, 0.f, 0.f};
+  if (name == "GeluApproximate") return Activation{A::eltwise_gelu_tanh, 0.f, 0.f};
+  return std::nullopt;
+}
+
+struct Epilogue {
+  int bias_input = -1;  // the node input that holds the bias, or -1
+  dnnl::post_ops post_ops;
+  struct BinaryArg {
+    int post_op;        // its position in the post-op chain
+    std::size_t input;  // the node input it reads
+    memory::desc md;
+  };
+  std::vector<BinaryArg> binaries;
+  std::string summary;  // "+bias+sum+relu": what the plan summary adds to the kernel's name
+};
+
+// The epilogue of `request`'s node (empty for an unfused op). `dst` describes the primitive's
+// output; a residual has exactly its shape and layout.
+inline Epilogue epilogue_of(const KernelRequest& request, const memory::desc& dst) {
+  Epilogue e;
+  const Node& node = request.node;
+  if (!node.has_attr("fused_ops")) return e;
+  const float leaky_alpha = node.attr_or<float>("leakyrelu_alpha", 0.2f);
+  int arg = 2;  // arguments follow the two main inputs in the order the steps consume them
+  int position = 0;
+  for (const std::string& step : node.attr<Strings>("fused_ops")) {
+    if (step == "BiasAdd") {
+      e.bias_input = arg++;
+      e.summary += "+bias";
+    } else if (step == "Add") {
+      const int residual = arg++;
+      if (request.aliased_input(0) == residual) {
+        e.post_ops.append_sum(1.f);
+        e.summary += "+sum";
+      } else {
+        e.post_ops.append_binary(dnnl::algorithm::binary_add, dst);
+        e.binaries.push_back({position, static_cast<std::size_t>(residual), dst});
+        e.summary += "+add";
+      }
+      ++position;
+    } else if (auto a = activation_of(step, leaky_alpha)) {
+      e.post_ops.append_eltwise(1.f, a->algorithm, a->alpha, a->beta);
+      e.summary += "+" + step;
+      ++position;
+    } else {
+      throw node.error(Errc::unsupported, "unknown epilogue step").attr("fused_ops").found(step);
+    }
+  }
+  return e;
+}
+
+}  // namespace kiln::cpu_kernels

@@ -1,0 +1,64 @@
+// The reference kernels as prepared kernels: the whole `reference` backend, and the fallback of
+// the `cpu` backend for every op without a fast kernel.
+//
+// The reference kernels take Tensors, so run() wraps the raw buffers in views. A view's Shape is
+// a small vector, so this path allocates a little on every run: it is the slow path anyway, and
+// the plan summary names every node that takes it.
+#pragma once
+
+#include <cstring>
+#include <kiln/kernels/reference/reference.hpp>
+#include <string>
+#include <vector>
+
+#include "kernel.hpp"
+
+namespace kiln::cpu_kernels {
+
+class ReferenceKernel final : public PreparedKernel {
+ public:
+  ReferenceKernel(const KernelRequest& request, reference::Kernel fn, std::string why)
+      : node_(request.node), fn_(fn), inputs_(request.inputs), outputs_(request.outputs) {
+    implementation_ = why.empty() ? "reference" : "reference (" + why + ")";
+    // An output that shares bytes with an input must not be cleared before the kernel reads it.
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      clear_.push_back(request.aliased_input(i) < 0);
+    }
+  }
+
+  void run(const KernelArgs& args) const override {
+    std::vector<Tensor> in;
+    in.reserve(inputs_.size());
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      in.push_back(
+          Tensor::view(inputs_[i].dtype, inputs_[i].shape, const_cast<void*>(args.inputs[i])));
+    }
+    std::vector<Tensor> out;
+    out.reserve(outputs_.size());
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      out.push_back(Tensor::view(outputs_[i].dtype, outputs_[i].shape, args.outputs[i]));
+      // Fresh Tensors are zero-filled; arena bytes are not. Match what the kernels were
+      // written against.
+      if (clear_[i] && out.back().byte_size() > 0) {
+        std::memset(args.outputs[i], 0, out.back().byte_size());
+      }
+    }
+    fn_(node_, in, out);
+  }
+
+ private:
+  Node node_;  // a copy: attributes are shared handles or small
+  reference::Kernel fn_;
+  std::vector<TensorType> inputs_, outputs_;
+  std::vector<bool> clear_;
+};
+
+// The reference kernel for `request`, or null when the op has none.
+inline KernelPtr make_reference_kernel(const KernelRequest& request, std::string why = "") {
+  const auto& table = reference::kernel_table();
+  auto it = table.find(request.node.op);
+  if (it == table.end()) return nullptr;
+  return std::make_unique<ReferenceKernel>(request, it->second, std::move(why));
+}
+
+}  // namespace kiln::cpu_kernels

@@ -1,0 +1,87 @@
+// MatMul, _FusedMatMul and the BatchMatMul family as oneDNN matmul.
+//
+// A transposed operand is described, not moved: its memory descriptor swaps the strides of the
+// last two dimensions. Batch dimensions broadcast as NumPy's do (a batch of 1 is repeated),
+// which is oneDNN's rule too. A constant right-hand side (a Dense layer's kernel) is offered to
+// oneDNN as format_tag::any and reordered once into the blocked layout its kernel reads fastest.
+#pragma once
+
+#include <algorithm>
+
+#include "epilogue.hpp"
+
+namespace kiln::cpu_kernels {
+
+// The descriptor of a (batched) matrix operand stored row-major as `shape`, read transposed
+// when `transposed`, with leading ones up to `rank`.
+inline memory::desc matrix_md(const Shape& shape, bool transposed, int rank) {
+  memory::dims stored = padded_dims(shape, rank);
+  const memory::desc plain = plain_md(stored, memory::data_type::f32);
+  if (!transposed) return plain;
+  memory::dims strides(plain.data.format_desc.blocking.strides,
+                       plain.data.format_desc.blocking.strides + rank);
+  const auto r = static_cast<std::size_t>(rank);
+  std::swap(stored[r - 1], stored[r - 2]);
+  std::swap(strides[r - 1], strides[r - 2]);
+  return memory::desc(stored, memory::data_type::f32, strides);
+}
+
+class MatMulKernel final : public PrimitiveKernel {
+ public:
+  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b, bool any_weights) {
+    const int rank = request.outputs[0].shape.rank();
+    const memory::desc a = matrix_md(request.inputs[0].shape, transpose_a, rank);
+    const memory::desc b = matrix_md(request.inputs[1].shape, transpose_b, rank);
+    const memory::desc dst = plain_md(request.outputs[0]);
+    const memory::desc asked =
+        any_weights ? memory::desc(b.dims(), memory::data_type::f32, tag::any) : b;
+
+    const Epilogue epilogue = epilogue_of(request, dst);
+    memory::desc bias;
+    if (epilogue.bias_input >= 0) {
+      memory::dims bias_dims(static_cast<std::size_t>(rank), 1);
+      bias_dims.back() = dst.dims().back();
+      bias = plain_md(bias_dims, memory::data_type::f32);
+    }
+    dnnl::primitive_attr attr = user_scratchpad_attr();
+    attr.set_post_ops(epilogue.post_ops);
+    const dnnl::matmul::desc desc(a, asked, bias, dst);
+    const dnnl::matmul::primitive_desc pd(desc, attr, engine());
+    set_primitive<dnnl::matmul>(pd);
+
+    add_input(DNNL_ARG_SRC, 0, a);
+    add_weights(DNNL_ARG_WEIGHTS, 1, request, b, pd.weights_desc());
+    if (epilogue.bias_input >= 0) {
+      add_input(DNNL_ARG_BIAS, static_cast<std::size_t>(epilogue.bias_input), bias);
+    }
+    for (const Epilogue::BinaryArg& arg : epilogue.binaries) {
+      add_input(DNNL_ARG_ATTR_MULTIPLE_POST_OP(arg.post_op) | DNNL_ARG_SRC_1, arg.input, arg.md);
+    }
+    add_output(DNNL_ARG_DST, 0, dst);
+  }
+};
+
+inline KernelPtr make_matmul_kernel(const KernelRequest& request) {
+  const Node& node = request.node;
+  for (const TensorType& t : request.inputs) {
+    if (t.dtype != DType::float32) return request.decline("float32 only");
+  }
+  if (request.outputs[0].dtype != DType::float32) return request.decline("float32 only");
+  if (request.outputs[0].shape.num_elements() == 0) return request.decline("empty output");
+  const bool batched = node.op.rfind("BatchMatMul", 0) == 0;
+  const bool transpose_a = node.attr<bool>(batched ? "adj_x" : "transpose_a");
+  const bool transpose_b = node.attr<bool>(batched ? "adj_y" : "transpose_b");
+  const bool constant_b = request.constant(1) != nullptr;
+  return try_onednn(request, [&]() -> KernelPtr {
+    if (constant_b) {
+      try {
+        return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, true);
+      } catch (const dnnl::error&) {
+        // Some shapes have no implementation with blocked weights: read them as they are.
+      }
+    }
+    return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, false);
+  });
+}
+
+}  // namespace kiln::cpu_kernels

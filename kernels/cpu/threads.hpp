@@ -1,0 +1,106 @@
+// How many threads oneDNN uses on the calling thread.
+//
+// Debian's oneDNN runs on OpenMP (libgomp), and reads the calling thread's OpenMP thread count
+// both when it creates a primitive (some implementations size their work split then) and when
+// it runs one. So a plan sets the count around compiling and around every run.
+//
+// The OpenMP functions are looked up in the process at run time instead of being linked: Kiln
+// then never brings an OpenMP runtime of its own (linking -fopenmp with clang would add libomp
+// beside oneDNN's libgomp, two runtimes fighting over the cores). Without OpenMP in the process
+// the count simply stays the runtime's default.
+#pragma once
+
+#include <dlfcn.h>
+
+#include <cstdint>
+#include <string>
+
+#include "kernel.hpp"
+
+namespace kiln::cpu_kernels {
+
+class OpenMP {
+ public:
+  static const OpenMP& get() {
+    static const OpenMP instance;
+    return instance;
+  }
+  bool available() const { return set_ && get_; }
+  int max_threads() const { return get_ ? get_() : 1; }
+  void set_threads(int n) const {
+    if (set_ && n > 0) set_(n);
+  }
+
+ private:
+  OpenMP() {
+    set_ = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+    get_ = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+  }
+  void (*set_)(int) = nullptr;
+  int (*get_)() = nullptr;
+};
+
+// Sets the calling thread's OpenMP thread count for a scope (and lets it change within, step by
+// step) and restores it after, so that a run leaves the embedding application's own OpenMP
+// settings as it found them.
+class ThreadScope {
+ public:
+  explicit ThreadScope(int threads) {
+    if (threads <= 0 || !OpenMP::get().available()) return;
+    previous_ = current_ = OpenMP::get().max_threads();
+    set(threads);
+  }
+  ~ThreadScope() {
+    if (previous_ > 0 && current_ != previous_) OpenMP::get().set_threads(previous_);
+  }
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+
+  // A no-op outside a scope that took control, and when the count does not change.
+  void set(int threads) {
+    if (previous_ <= 0 || threads <= 0 || threads == current_) return;
+    OpenMP::get().set_threads(threads);
+    current_ = threads;
+  }
+
+ private:
+  int previous_ = 0;
+  int current_ = 0;
+};
+
+// `threads`, or the runtime's default count for 0.
+inline int resolve_threads(int threads) {
+  return threads > 0 ? threads : OpenMP::get().max_threads();
+}
+
+// The threads one step gets out of the plan's `threads`. Waking a second thread and joining it
+// costs a few microseconds, more than a tiny op takes on one core, so those run alone; the
+// rest use every thread. Work is counted in multiply-adds for convolutions and matrix products
+// (output elements times the reduction length) and in elements for the rest.
+inline int threads_for(const KernelRequest& request, int threads) {
+  constexpr std::int64_t kMinMultiplyAdds = std::int64_t{1} << 17;  // ~2 us on one core
+  constexpr std::int64_t kMinElements = std::int64_t{1} << 14;      // 64 KiB of float32
+  if (threads == 1 || request.outputs.empty() || !request.outputs[0].shape.is_fully_known()) {
+    return threads;
+  }
+  const std::int64_t elements = request.outputs[0].shape.num_elements();
+  const std::string& op = request.node.op;
+  std::int64_t reduction = 0;
+  if (request.inputs.size() >= 2 && request.inputs[1].shape.is_fully_known()) {
+    const Shape& w = request.inputs[1].shape;
+    if (op.find("Conv2D") != std::string::npos && w.rank() == 4 && w.dim(3) > 0) {
+      reduction = w.num_elements() / w.dim(3);  // kh * kw * in / groups
+    } else if (op.find("Depthwise") != std::string::npos && w.rank() == 4) {
+      reduction = w.dim(0) * w.dim(1);
+    } else if (op.find("MatMul") != std::string::npos && request.inputs[0].shape.rank() >= 2) {
+      const bool transposed = request.node.attr_or<bool>("transpose_a", false) ||
+                              request.node.attr_or<bool>("adj_x", false);
+      reduction = request.inputs[0].shape.dim(transposed ? -2 : -1);
+    }
+  }
+  const bool tiny =
+      reduction > 0 ? elements < kMinMultiplyAdds / reduction : elements < kMinElements;
+  return tiny ? 1 : threads;
+}
+
+}  // namespace kiln::cpu_kernels
