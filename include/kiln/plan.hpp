@@ -8,7 +8,9 @@
 // A Plan is immutable once built, so any number of threads may run it at once, each with an
 // Instance of its own (the session keeps a pool). run() allocates the graph's outputs (they go
 // to the caller) and nothing else: intermediates live in the instance's arena, constants and
-// reordered weights belong to the plan, and the kernels only compute.
+// reordered weights belong to the plan, and the kernels only compute. (Two exceptions, outside
+// Kiln's loop: oneDNN's execute() builds a small argument map, and a node on the reference
+// fallback wraps its buffers in Tensor views.)
 //
 // Where each value lives is a Slot: the arena (at the planned offset), a constant, a graph
 // input (the caller's buffer), or a graph output (a tensor allocated per run). Views (Reshape,

@@ -372,9 +372,15 @@ inline const Graph& CompiledModel::graph() const { return impl_->graph; }
 
 inline std::shared_ptr<const CompiledPlan> CompiledModel::plan(const InputShapes& shapes) const {
   for (const auto& [name, shape] : shapes) {
-    bool known = false;
-    for (const PortSpec& p : impl_->inputs) known = known || p.name == name;
-    if (!known) throw Error(Errc::not_found, "the model has no input of this name").input(name);
+    const PortSpec* port = nullptr;
+    for (const PortSpec& p : impl_->inputs) port = p.name == name ? &p : port;
+    if (!port) throw Error(Errc::not_found, "the model has no input of this name").input(name);
+    if (!shape.is_fully_known() || !port->shape.compatible_with(shape)) {
+      throw Error(Errc::shape_mismatch, "a plan needs a concrete shape that fits the input")
+          .input(name)
+          .expected(port->shape.str())
+          .found(shape.str());
+    }
   }
   return impl_->plan_for(impl_->key_for(shapes));
 }

@@ -58,6 +58,7 @@ class ConvKernel final : public PrimitiveKernel {
       add_input(DNNL_ARG_ATTR_MULTIPLE_POST_OP(b.post_op) | DNNL_ARG_SRC_1, b.input, b.md);
     }
     add_output(DNNL_ARG_DST, 0, dst);
+    if (!epilogue.post_ops_text.empty()) implementation_ += " [" + epilogue.post_ops_text + "]";
   }
 };
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <dnnl_debug.h>
+
 #include "onednn.hpp"
 
 namespace kiln::cpu_kernels {
@@ -46,8 +48,14 @@ struct Epilogue {
     memory::desc md;
   };
   std::vector<BinaryArg> binaries;
-  std::string summary;  // "+bias+sum+relu": what the plan summary adds to the kernel's name
+  // "bias, sum, eltwise_relu": how oneDNN runs the epilogue (a residual as `sum` means the output
+  // accumulates in place onto it), shown after the kernel's name in a plan's summary.
+  std::string post_ops_text;
 };
+
+inline void add_text(Epilogue& e, const std::string& step) {
+  e.post_ops_text += (e.post_ops_text.empty() ? "" : ", ") + step;
+}
 
 // The epilogue of `request`'s node (empty for an unfused op). `dst` describes the primitive's
 // output; a residual has exactly its shape and layout.
@@ -61,21 +69,21 @@ inline Epilogue epilogue_of(const KernelRequest& request, const memory::desc& ds
   for (const std::string& step : node.attr<Strings>("fused_ops")) {
     if (step == "BiasAdd") {
       e.bias_input = arg++;
-      e.summary += "+bias";
+      add_text(e, "bias");
     } else if (step == "Add") {
       const int residual = arg++;
       if (request.aliased_input(0) == residual) {
         e.post_ops.append_sum(1.f);
-        e.summary += "+sum";
+        add_text(e, "sum");
       } else {
         e.post_ops.append_binary(dnnl::algorithm::binary_add, dst);
         e.binaries.push_back({position, static_cast<std::size_t>(residual), dst});
-        e.summary += "+add";
+        add_text(e, "binary_add");
       }
       ++position;
     } else if (auto a = activation_of(step, leaky_alpha)) {
       e.post_ops.append_eltwise(1.f, a->algorithm, a->alpha, a->beta);
-      e.summary += "+" + step;
+      add_text(e, dnnl_alg_kind2str(static_cast<dnnl_alg_kind_t>(a->algorithm)));
       ++position;
     } else {
       throw node.error(Errc::unsupported, "unknown epilogue step").attr("fused_ops").found(step);

@@ -3,7 +3,8 @@
 //
 // Activations stay in TensorFlow's layout (NHWC, row-major); only constant weights move, once,
 // into whatever layout the primitive picked for them (format_tag::any). Scratch memory is the
-// plan's (scratchpad_mode::user), so a run allocates nothing and two threads running the same
+// plan's (scratchpad_mode::user), so Kiln allocates nothing to run a primitive (oneDNN's own
+// execute() still builds a small map of its arguments) and two threads running the same
 // primitive never share a scratchpad.
 #pragma once
 

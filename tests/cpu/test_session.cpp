@@ -227,3 +227,25 @@ TEST_CASE("one compiled model runs from many threads with different batch sizes"
   CHECK(mismatches == 0);  // bit for bit: the same plan and thread count compute the same
   CHECK(net.cached_plans() == 4);
 }
+
+TEST_CASE("plans for given shapes are checked and cached", "[cpu][session]") {
+  const CompiledModel net = compile(small_cnn(), Options().max_plans(3));
+  const std::shared_ptr<const CompiledPlan> batch4 = net.plan({{"image", Shape{4, 8, 8, 3}}});
+  CHECK(net.plan({{"image", Shape{4, 8, 8, 3}}}) == batch4);  // cached
+  CHECK(batch4->plan().graph().type_of(batch4->plan().graph().outputs()[0].value).shape ==
+        Shape{4, 5});
+  CHECK(batch4->optimization().passes.size() >= 4);  // what O2 did is kept with the plan
+  try {
+    net.plan({{"image", Shape{4, 8, -1, 3}}});
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::shape_mismatch);
+    CHECK(e.context().input == "image");
+  }
+  try {
+    net.plan({{"image", Shape{4, 8, 9, 3}}});
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.context().expected == "[?,8,8,3]");
+  }
+}
