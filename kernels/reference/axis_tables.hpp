@@ -137,16 +137,4 @@ inline Tensor broadcast_copy(const Tensor& t, const Shape& shape) {
   return out;
 }
 
-// The context a shape function gets when every input is known: kernels rebuild the plans that
-// inference made (slice ranges, axes) from it, so the two always agree.
-inline InferContext known_context(const Node& node, const std::vector<Tensor>& inputs) {
-  std::vector<TensorType> types;
-  std::vector<const Tensor*> values;
-  for (const Tensor& t : inputs) {
-    types.push_back({t.dtype(), t.shape()});
-    values.push_back(&t);
-  }
-  return InferContext(node, std::move(types), std::move(values));
-}
-
 }  // namespace kiln::reference::array

@@ -60,7 +60,7 @@ void convolve(const ops::nn::ConvGeometry& g, const Tensor& input, Tensor& outpu
 
 inline void conv2d_kernel(const Node& node, const std::vector<Tensor>& inputs,
                           std::vector<Tensor>& outputs) {
-  const ops::nn::ConvGeometry g = ops::nn::conv2d_geometry(context_of(node, inputs));
+  const ops::nn::ConvGeometry g = ops::nn::conv2d_geometry(known_context(node, inputs));
   dispatch_float_or_wide_int(node, inputs[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;
@@ -87,7 +87,7 @@ inline void conv2d_kernel(const Node& node, const std::vector<Tensor>& inputs,
 
 inline void depthwise_conv2d_kernel(const Node& node, const std::vector<Tensor>& inputs,
                                     std::vector<Tensor>& outputs) {
-  const ops::nn::ConvGeometry g = ops::nn::depthwise_geometry(context_of(node, inputs));
+  const ops::nn::ConvGeometry g = ops::nn::depthwise_geometry(known_context(node, inputs));
   dispatch_floating(node, inputs[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;

@@ -116,7 +116,7 @@ void einsum(const ops::nn::EinsumPlan& plan, const std::vector<Tensor>& inputs, 
 
 inline void einsum_kernel(const Node& node, const std::vector<Tensor>& inputs,
                           std::vector<Tensor>& outputs) {
-  const ops::nn::EinsumPlan plan = ops::nn::einsum_plan(context_of(node, inputs));
+  const ops::nn::EinsumPlan plan = ops::nn::einsum_plan(known_context(node, inputs));
   dispatch_float_or_wide_int(node, inputs[0].dtype(), [&](auto tag) {
     einsum<typename decltype(tag)::type>(plan, inputs, outputs[0]);
   });

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <kiln/core/graph.hpp>
+#include <kiln/core/op_def.hpp>
 
 namespace kiln::reference {
 
@@ -15,5 +16,17 @@ using Kernel = void (*)(const Node& node, const std::vector<Tensor>& inputs,
                         std::vector<Tensor>& outputs);
 
 using KernelTable = std::map<std::string, Kernel, std::less<>>;
+
+// The context a shape function gets when every input is known: kernels rebuild the plans that
+// inference made (slice ranges, axes, convolution geometry) from it, so the two always agree.
+inline InferContext known_context(const Node& node, const std::vector<Tensor>& inputs) {
+  std::vector<TensorType> types;
+  std::vector<const Tensor*> values;
+  for (const Tensor& t : inputs) {
+    types.push_back({t.dtype(), t.shape()});
+    values.push_back(&t);
+  }
+  return InferContext(node, std::move(types), std::move(values));
+}
 
 }  // namespace kiln::reference

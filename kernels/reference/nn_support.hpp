@@ -1,6 +1,5 @@
-// What the nn reference kernels share: the type dispatchers they accept, the accumulator type
-// for each element type, and an InferContext built from known inputs so a kernel can call the
-// same geometry function its op's shape function called.
+// What the nn reference kernels share: the type dispatchers they accept and the accumulator type
+// for each element type.
 #pragma once
 
 #include <cstdint>
@@ -13,17 +12,6 @@
 #include "kernel.hpp"
 
 namespace kiln::reference::nn {
-
-// The context the shape function saw, rebuilt from the kernel's (known) inputs.
-inline InferContext context_of(const Node& node, const std::vector<Tensor>& inputs) {
-  std::vector<TensorType> types;
-  std::vector<const Tensor*> values;
-  for (const Tensor& t : inputs) {
-    types.push_back({t.dtype(), t.shape()});
-    values.push_back(&t);
-  }
-  return InferContext(node, std::move(types), std::move(values));
-}
 
 inline Error no_kernel_for(const Node& node, DType type) {
   return node.error(Errc::unsupported, "the reference kernel does not support this dtype")

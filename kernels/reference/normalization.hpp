@@ -30,7 +30,7 @@ inline ChannelView channel_view(const Shape& shape, int axis) {
 
 inline void bias_add_kernel(const Node& node, const std::vector<Tensor>& inputs,
                             std::vector<Tensor>& outputs) {
-  const int axis = ops::nn::bias_channel_axis(context_of(node, inputs), inputs[0].rank());
+  const int axis = ops::nn::bias_channel_axis(known_context(node, inputs), inputs[0].rank());
   const ChannelView v = channel_view(inputs[0].shape(), axis);
   dispatch_float_or_wide_int(node, inputs[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
@@ -146,7 +146,7 @@ void fused_batch_norm(const Node& node, const std::vector<Tensor>& inputs,
 
 inline void fused_batch_norm_kernel(const Node& node, const std::vector<Tensor>& inputs,
                                     std::vector<Tensor>& outputs) {
-  const InferContext ctx = context_of(node, inputs);
+  const InferContext ctx = known_context(node, inputs);
   const ops::nn::BatchNormMode mode = ops::nn::batch_norm_mode(ctx);
   const int axis = ops::nn::batch_norm_channel_axis(ctx, /*allow_5d=*/outputs.size() == 6);
   const ChannelView v = channel_view(inputs[0].shape(), axis);

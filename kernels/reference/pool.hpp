@@ -60,19 +60,15 @@ void dispatch_max_pool(const Node& node, DType type, Fn&& fn) {
       return fn(type_tag<std::int8_t>{});
     case DType::uint8:
       return fn(type_tag<std::uint8_t>{});
-    case DType::int32:
-      return fn(type_tag<std::int32_t>{});
-    case DType::int64:
-      return fn(type_tag<std::int64_t>{});
     default:
-      return dispatch_floating(node, type, fn);
+      return dispatch_float_or_wide_int(node, type, fn);
   }
 }
 
 inline void max_pool_kernel(const Node& node, const std::vector<Tensor>& inputs,
                             std::vector<Tensor>& outputs) {
   const ops::nn::PoolGeometry g =
-      ops::nn::pool_geometry(context_of(node, inputs), /*allow_explicit=*/true);
+      ops::nn::pool_geometry(known_context(node, inputs), /*allow_explicit=*/true);
   dispatch_max_pool(node, inputs[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = std::conditional_t<std::is_integral_v<T>, T, acc_t<T>>;
@@ -91,7 +87,7 @@ inline void max_pool_kernel(const Node& node, const std::vector<Tensor>& inputs,
 inline void avg_pool_kernel(const Node& node, const std::vector<Tensor>& inputs,
                             std::vector<Tensor>& outputs) {
   const ops::nn::PoolGeometry g =
-      ops::nn::pool_geometry(context_of(node, inputs), /*allow_explicit=*/false);
+      ops::nn::pool_geometry(known_context(node, inputs), /*allow_explicit=*/false);
   dispatch_floating(node, inputs[0].dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;

@@ -3,39 +3,19 @@
 // Tolerance for float32: |kiln - tf| <= 1e-5 + 1e-5 * |tf|.
 #include <catch2/catch.hpp>
 
-#include <filesystem>
-#include <fstream>
-#include <string>
-
 #include <kiln/eager.hpp>
-#include <kiln/model.hpp>
-#include <kiln/npy.hpp>
 
+#include "../conformance_cases.hpp"
 #include "../support.hpp"
 
-namespace fs = std::filesystem;
 using namespace kiln;
+using test::kCorpus;
 
 namespace {
 
-const fs::path kFixtures = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures";
-const fs::path kCorpus = fs::path(KILN_CORPUS_DIR);
-
-// Every <key>.npy in `dir`, by key. Frozen-graph files write '/' in node names as "__".
-NamedTensors read_npy_dir(const fs::path& dir, bool node_names = false) {
-  NamedTensors tensors;
-  for (const fs::directory_entry& e : fs::directory_iterator(dir)) {
-    if (e.path().extension() != ".npy") continue;
-    std::string key = e.path().stem().string();
-    if (node_names) {
-      for (std::size_t at; (at = key.find("__")) != std::string::npos;) key.replace(at, 2, "/");
-    }
-    tensors[key] = load_npy(e.path().string());
-  }
-  return tensors;
-}
-
-void check_outputs(const NamedTensors& actual, const NamedTensors& expected) {
+void check_case(const test::ConformanceCase& c) {
+  const NamedTensors expected = c.expected();
+  const NamedTensors actual = run_eager(c.graph(), c.inputs());
   REQUIRE(actual.size() == expected.size());
   for (const auto& [key, want] : expected) {
     INFO("output " << key);
@@ -44,63 +24,27 @@ void check_outputs(const NamedTensors& actual, const NamedTensors& expected) {
   }
 }
 
-// Runs one signature of a SavedModel on the stored inputs and compares with TensorFlow.
-void check_signature(const fs::path& model_dir, const std::string& key, const fs::path& data,
-                     const LoadOptions& options = {}) {
-  INFO("model " << model_dir.string() << ", signature " << key);
-  Model model = load_saved_model(model_dir.string(), options);
-  Graph graph = model.graph(key);
-  check_outputs(run_eager(graph, read_npy_dir(data / "inputs")), read_npy_dir(data / "outputs"));
-}
-
-void check_frozen(const fs::path& pb, const fs::path& data) {
-  INFO("frozen graph " << pb.string());
-  Model model = load_graphdef(pb.string());
-  const NamedTensors expected = read_npy_dir(data / "outputs", true);
-  std::vector<std::string> outputs;
-  for (const auto& [name, tensor] : expected) outputs.push_back(name);
-  Graph graph = model.graph_for_tensors(outputs);
-  check_outputs(run_eager(graph, read_npy_dir(data / "inputs", true)), expected);
-}
-
-std::string first_line(const fs::path& file) {
-  std::ifstream in(file);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 }  // namespace
 
 TEST_CASE("fixture models match TensorFlow", "[conformance]") {
-  for (const fs::directory_entry& e : fs::directory_iterator(kFixtures / "models")) {
-    const fs::path dir = e.path();
-    SECTION(dir.filename().string()) {
-      if (fs::exists(dir / "model.pb")) {
-        check_frozen(dir / "model.pb", dir);
-      } else {
-        check_signature(dir / "saved_model", first_line(dir / "signature_def.txt"), dir);
-      }
-    }
+  for (const test::ConformanceCase& c : test::fixture_cases()) {
+    SECTION(c.label) { check_case(c); }
   }
 }
 
 TEST_CASE("corpus SavedModels match TensorFlow", "[conformance]") {
-  for (const fs::directory_entry& model : fs::directory_iterator(kFixtures / "corpus")) {
-    if (!model.is_directory() || model.path().filename() == "frozen") continue;
-    for (const fs::directory_entry& sig : fs::directory_iterator(model.path())) {
-      SECTION(model.path().filename().string() + "/" + sig.path().filename().string()) {
-        check_signature(kCorpus / model.path().filename(), sig.path().filename().string(), sig.path());
-      }
-    }
+  const std::vector<test::ConformanceCase> cases = test::corpus_saved_model_cases();
+  REQUIRE_FALSE(cases.empty());  // the corpus must be beside the repository
+  for (const test::ConformanceCase& c : cases) {
+    SECTION(c.label) { check_case(c); }
   }
 }
 
 TEST_CASE("corpus frozen graphs match TensorFlow", "[conformance]") {
-  for (const fs::directory_entry& e : fs::directory_iterator(kFixtures / "corpus" / "frozen")) {
-    SECTION(e.path().filename().string()) {
-      check_frozen(kCorpus / "frozen" / (e.path().filename().string() + ".pb"), e.path());
-    }
+  const std::vector<test::ConformanceCase> cases = test::corpus_frozen_cases();
+  REQUIRE_FALSE(cases.empty());  // the corpus must be beside the repository
+  for (const test::ConformanceCase& c : cases) {
+    SECTION(c.label) { check_case(c); }
   }
 }
 

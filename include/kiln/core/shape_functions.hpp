@@ -20,6 +20,16 @@ inline int normalize_axis(const InferContext& ctx, std::int64_t axis, int rank) 
   return static_cast<int>(axis < 0 ? axis + rank : axis);
 }
 
+// Two sizes of one dimension that must be equal; an unknown size yields to a known one.
+inline std::int64_t merge_dim(const InferContext& ctx, std::int64_t a, std::int64_t b,
+                              const std::string& what) {
+  if (a == kUnknownDim) return b;
+  if (b == kUnknownDim || a == b) return a;
+  throw ctx.error(Errc::shape_mismatch, what + " do not agree")
+      .expected(std::to_string(a))
+      .found(std::to_string(b));
+}
+
 // NumPy broadcasting of two shapes; unknown dims stay unknown unless the other side decides.
 inline Shape broadcast_shapes(const InferContext& ctx, const Shape& a, const Shape& b) {
   if (!a.has_rank() || !b.has_rank()) return Shape::unknown_rank();

@@ -61,7 +61,7 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
       if (arg >= ctx.num_inputs()) throw missing_argument(step);
       ctx.expect_rank(arg, 1);
       if (out.has_rank() && ctx.shape(arg).has_rank()) {
-        out.set_dim(channel_axis, nn::merge_dim(ctx, out.dim(channel_axis), ctx.shape(arg).dim(0),
+        out.set_dim(channel_axis, merge_dim(ctx, out.dim(channel_axis), ctx.shape(arg).dim(0),
                                                 "output channels and bias size"));
       }
       ++arg;
@@ -78,7 +78,7 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
         std::vector<std::int64_t> dims = out.dims();
         for (int d = 0; d < out.rank(); ++d) {
           dims[static_cast<std::size_t>(d)] =
-              nn::merge_dim(ctx, out.dim(d), residual.dim(d), "output and residual sizes");
+              merge_dim(ctx, out.dim(d), residual.dim(d), "output and residual sizes");
         }
         out = Shape(dims);
       }

@@ -92,17 +92,6 @@ inline void expect_size(const InferContext& ctx, std::int64_t size, const std::s
   }
 }
 
-// Two partly known dimensions of the same tensor: the known one, or an Error when both are known
-// and differ.
-inline std::int64_t merge_dim(const InferContext& ctx, std::int64_t a, std::int64_t b,
-                              const std::string& what) {
-  if (a == kUnknownDim) return b;
-  if (b == kUnknownDim || a == b) return a;
-  throw ctx.error(Errc::shape_mismatch, what + ": dimensions disagree")
-      .expected(std::to_string(a))
-      .found(std::to_string(b));
-}
-
 // Two partly known shapes of the same tensor, combined; an Error when they disagree.
 inline Shape merge_shapes(const InferContext& ctx, const Shape& a, const Shape& b,
                           const std::string& what) {

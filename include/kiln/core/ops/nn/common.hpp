@@ -21,16 +21,6 @@ inline std::vector<std::int64_t> dims_or_unknown(const Shape& shape, int rank) {
   return std::vector<std::int64_t>(static_cast<std::size_t>(rank), kUnknownDim);
 }
 
-// Two sizes of one dimension that must be equal; an unknown size yields to a known one.
-inline std::int64_t merge_dim(const InferContext& ctx, std::int64_t a, std::int64_t b,
-                              const std::string& what) {
-  if (a == kUnknownDim) return b;
-  if (b == kUnknownDim || a == b) return a;
-  throw ctx.error(Errc::shape_mismatch, what + " do not agree")
-      .expected(std::to_string(a))
-      .found(std::to_string(b));
-}
-
 // a * b where either may be unknown.
 inline std::int64_t mul_dims(std::int64_t a, std::int64_t b) {
   if (a == kUnknownDim || b == kUnknownDim) return kUnknownDim;

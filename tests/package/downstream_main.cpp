@@ -1,4 +1,5 @@
-// A program that uses Kiln as an embedder would: one include, one op, one checked answer.
+// The program every downstream package test builds (find_package, add_subdirectory, pkg-config),
+// using Kiln as an embedder would: one include, one op, one checked answer.
 // Exits non-zero when the answer is wrong, so the CTest test that runs it fails.
 #include <kiln/kiln.hpp>
 
