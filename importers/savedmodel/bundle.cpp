@@ -92,10 +92,13 @@ struct TensorBundle::Impl {
     }
   }
 
-  // The entry's bytes from its shard into `out` (e.size bytes).
-  void read_into(const std::string& key, const Entry& e, void* out) const {
+  // The entry's bytes from its shard into `out` (e.size bytes), each chunk shown to
+  // `on_chunk` while it is still in cache.
+  void read_into(const std::string& key, const Entry& e, void* out,
+                 const ChunkReader& on_chunk = {}) const {
     check_limit(key, e);
-    read_file_range(shard_path(e.shard_id), e.offset, e.size, out, "tensor '" + key + "'");
+    read_file_range(shard_path(e.shard_id), e.offset, e.size, out, "tensor '" + key + "'",
+                    on_chunk);
   }
 
   void check_crc(const std::string& key, const Entry& e, std::uint32_t crc) const {
@@ -306,12 +309,16 @@ Tensor TensorBundle::read(const std::string& key) const {
   if (e->num_slices > 0) e = b.whole_slice(key, *e).second;
 
   b.check_limit(key, *e);
-  Tensor tensor(dtype, e->shape);
+  // Every byte is read from the file below, or the tensor is dropped with the exception.
+  Tensor tensor = Tensor::uninitialized(dtype, e->shape);
   if (static_cast<std::size_t>(e->size) != tensor.byte_size()) {
     throw b.error(Errc::internal, key, "byte size was not validated");  // open() checks it
   }
-  b.read_into(key, *e, tensor.raw());
-  b.check_crc(key, *e, crc32c(tensor.raw(), tensor.byte_size()));
+  std::uint32_t crc = 0;
+  b.read_into(key, *e, tensor.raw(), [&crc](const void* bytes, std::size_t size) {
+    crc = crc32c_extend(crc, bytes, size);
+  });
+  b.check_crc(key, *e, crc);
 
   auto* raw = static_cast<unsigned char*>(tensor.raw());
   const std::size_t width = dtype_size(dtype);

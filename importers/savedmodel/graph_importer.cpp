@@ -35,6 +35,10 @@ struct NodeState {
   NodeId id = -1;                   // the Kiln node it became (not for calls)
   bool is_call = false;
   Scope* callee = nullptr;          // the inlined body, for calls
+  // Inputs (then a call's results) already imported: the walk resumes after them, so a node
+  // with n inputs costs n checks, not n * n (a Keras model's call takes every weight).
+  int inputs_ready = 0;
+  int results_ready = 0;
   std::vector<Value> call_outputs;  // a call's outputs: its callee's results
 };
 
@@ -220,15 +224,15 @@ class Importer {
   // The first thing `node` still waits for: a data input, or, for a call whose inputs are
   // ready, a result of the inlined body.
   std::optional<Frame> next_dependency(Scope& scope, const tf::NodeDef& node, NodeState& state) {
-    for (const std::string& input : node.input()) {
-      if (auto dep = pending(scope, input, node.name())) return dep;
+    for (; state.inputs_ready < node.input_size(); ++state.inputs_ready) {
+      if (auto dep = pending(scope, node.input(state.inputs_ready), node.name())) return dep;
     }
     if (!is_call(scope, node)) return std::nullopt;
     if (!state.callee) state.callee = enter_call(scope, node);
-    for (const tf::OpDef::ArgDef& out : state.callee->function->signature().output_arg()) {
-      if (auto dep = pending(*state.callee, return_ref(*state.callee, out.name()), node.name())) {
-        return dep;
-      }
+    const auto& results = state.callee->function->signature().output_arg();
+    for (; state.results_ready < results.size(); ++state.results_ready) {
+      const std::string& ref = return_ref(*state.callee, results[state.results_ready].name());
+      if (auto dep = pending(*state.callee, ref, node.name())) return dep;
     }
     return std::nullopt;
   }

@@ -127,7 +127,6 @@ Tensor tensor_from_proto(const tf::TensorProto& proto, const ImportLimits& limit
     has_typed_values = true;
   }
 
-  Tensor tensor(dtype, shape);
   const std::string& content = proto.tensor_content();
   if (!content.empty()) {
     if (has_typed_values) {
@@ -139,6 +138,7 @@ Tensor tensor_from_proto(const tf::TensorProto& proto, const ImportLimits& limit
                     tf_dtype_name(code) + ", shape " + shape.str() + ")")
           .found(std::to_string(content.size()) + " bytes");
     }
+    Tensor tensor = Tensor::uninitialized(dtype, shape);  // every byte is copied next
     std::memcpy(tensor.raw(), content.data(), content.size());
     if (dtype == DType::boolean) {
       // Any non-zero byte is true; a C++ bool must hold exactly 0 or 1.
@@ -148,6 +148,7 @@ Tensor tensor_from_proto(const tf::TensorProto& proto, const ImportLimits& limit
     return tensor;
   }
 
+  Tensor tensor(dtype, shape);
   switch (dtype) {
     case DType::float32:
       fill_from_values<float>(tensor, proto.float_val(), [](float v) { return v; }, "float_val");

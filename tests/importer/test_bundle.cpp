@@ -304,6 +304,33 @@ TEST_CASE("crafted bundle: several shards, big-endian data, strings, bools, slic
   CHECK(sliced_bundle.read("s").to_float_vector() == std::vector<float>{7.0f, 8.0f});
 }
 
+TEST_CASE("crafted bundle: a tensor of many read chunks arrives whole, checksum and all") {
+  // 300000 floats (1.2 MB, several of the reader's chunks) after a 3-byte tensor, so the big
+  // one starts at an odd offset; element i holds i / 2, exact in float32.
+  TempDir dir;
+  const std::string prefix = dir / "ckpt";
+  std::vector<float> values(300000);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i) * 0.5f;
+  write_bundle(prefix, {{"a_small", 4, {3}, std::string("\x01\x02\x03", 3), 0, {}},
+                        {"big", 1, {300000}, float_bytes(values), 0, {}}});
+  const TensorBundle bundle = TensorBundle::open(prefix);
+  CHECK(bundle.entry("big").offset == 3);
+  const Tensor big = bundle.read("big");
+  REQUIRE(big.num_elements() == 300000);
+  CHECK(big.data<float>()[0] == 0.0f);
+  CHECK(big.data<float>()[65537] == 32768.5f);
+  CHECK(big.data<float>()[299999] == 149999.5f);
+  CHECK(big.to_float_vector() == values);
+
+  // One flipped bit far into the data (in a later chunk) fails the checksum.
+  const std::string shard = prefix + ".data-00000-of-00001";
+  std::string data = read_bytes(shard);
+  data[3 + 1000001] = static_cast<char>(data[3 + 1000001] ^ 0x10);
+  write_bytes(shard, data);
+  require_error([&] { TensorBundle::open(prefix).read("big"); }, Errc::parse_error,
+                {"data-00000-of-00001", "'big'", "checksum mismatch"});
+}
+
 TEST_CASE("crafted bundle: partitioned tensors and Kiln-less dtypes are refused by name") {
   TempDir dir;
   write_bundle(dir / "ckpt",

@@ -1,7 +1,9 @@
 // CRC32C and its masking. Expected values are published check values, not Kiln's output.
 #include <catch2/catch.hpp>
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "savedmodel/crc32c.hpp"
 
@@ -23,6 +25,35 @@ TEST_CASE("crc32c matches the RFC 3720 (iSCSI) test vectors") {
   CHECK(crc32c(zeros.data(), zeros.size()) == 0x8A9136AAu);
   CHECK(crc32c(ones.data(), ones.size()) == 0x62A8AB43u);
   CHECK(crc32c(ascending.data(), ascending.size()) == 0x46DD794Eu);
+}
+
+TEST_CASE("the table and the CRC32C instruction agree") {
+  const std::string digits = "123456789";
+  CHECK(detail::crc32c_extend_portable(0, digits.data(), digits.size()) == 0xE3069283u);
+#if KILN_CRC32C_HAVE_SSE42
+  if (!crc32c_hardware_available()) {
+    WARN("this processor has no SSE4.2: only the table is tested");
+    return;
+  }
+  CHECK(detail::crc32c_extend_sse42(0, digits.data(), digits.size()) == 0xE3069283u);
+  // Random bytes at every alignment, lengths on both sides of the three-stripe threshold, and
+  // continued from random CRCs.
+  std::mt19937 random(20240607);
+  std::vector<unsigned char> bytes(5 * detail::kCrc32cStripe + 64);
+  for (unsigned char& b : bytes) b = static_cast<unsigned char>(random());
+  std::vector<std::size_t> lengths = {0, 1, 7, 8, 9, 63, 3 * detail::kCrc32cStripe - 1,
+                                      3 * detail::kCrc32cStripe, 3 * detail::kCrc32cStripe + 1,
+                                      5 * detail::kCrc32cStripe};
+  for (int i = 0; i < 40; ++i) lengths.push_back(random() % (5 * detail::kCrc32cStripe));
+  for (std::size_t length : lengths) {
+    for (std::size_t offset = 0; offset < 9; ++offset) {
+      const std::uint32_t start = offset == 0 ? 0u : static_cast<std::uint32_t>(random());
+      INFO("length " << length << ", offset " << offset << ", start " << start);
+      CHECK(detail::crc32c_extend_sse42(start, bytes.data() + offset, length) ==
+            detail::crc32c_extend_portable(start, bytes.data() + offset, length));
+    }
+  }
+#endif
 }
 
 TEST_CASE("crc32c_extend continues a CRC over more bytes") {

@@ -40,6 +40,20 @@ class Tensor {
     valid_ = true;
   }
 
+  // An owning tensor whose bytes are left unset, for a producer that writes every one of them
+  // before anyone reads (a file read, a weight transform): zero-filling first would touch
+  // all the memory twice.
+  static Tensor uninitialized(DType dtype, Shape shape) {
+    Tensor t;
+    const std::size_t bytes = byte_size_of(dtype, shape);
+    t.dtype_ = dtype;
+    t.shape_ = std::move(shape);
+    t.owner_ = allocate(bytes, /*zero=*/false);
+    t.data_ = t.owner_.get();
+    t.valid_ = true;
+    return t;
+  }
+
   // A non-owning view of `data`, which must outlive the view and hold byte_size() bytes.
   static Tensor view(DType dtype, Shape shape, void* data) {
     Tensor t;
@@ -155,7 +169,7 @@ class Tensor {
     return static_cast<std::size_t>(checked_mul(n, static_cast<std::int64_t>(dtype_size(dtype))));
   }
 
-  static std::shared_ptr<std::byte> allocate(std::size_t bytes) {
+  static std::shared_ptr<std::byte> allocate(std::size_t bytes, bool zero = true) {
     // Round up to the alignment so vector loops may read a whole last cache line.
     const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kTensorAlignment - 1) /
                                 kTensorAlignment * kTensorAlignment;
@@ -170,7 +184,12 @@ class Tensor {
       throw Error(Errc::limit_exceeded, "cannot allocate tensor storage")
           .found(std::to_string(bytes) + " bytes");
     }
-    std::memset(p, 0, rounded);
+    // The padding past the last element is zeroed either way, for whole-line vector reads.
+    if (zero) {
+      std::memset(p, 0, rounded);
+    } else {
+      std::memset(static_cast<std::byte*>(p) + bytes, 0, rounded - bytes);
+    }
     return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) {
       ::operator delete(q, std::align_val_t(kTensorAlignment));
     });
