@@ -462,9 +462,13 @@ struct Folding {
 inline PassResult fold_constants(Graph& graph, PassContext& context) {
   using namespace fold_detail;
   Folding state{graph, context.options.fold_byte_budget, input_port_nodes(graph), {}, {}, {}, {}};
-  // Sweeps in schedule order until nothing changes: a reshape made static sharpens the types
-  // after it, which may make a later shape computation answerable.
-  for (int round = 0; round < 8; ++round) {
+  // Sweeps in schedule order, inferring the types again after each, until a sweep folds
+  // nothing: a reshape made static sharpens the types after it, which makes the next shape
+  // computation answerable (a stack of Keras Dense layers on 3-D inputs takes one sweep per
+  // layer). Each sweep that goes on turns a node into a constant or a reshape target into a
+  // constant for good, so the loop ends; the bound only guards against a bug.
+  const std::size_t max_rounds = 2 * graph.size() + 2;
+  for (std::size_t round = 0; round < max_rounds; ++round) {
     const std::int64_t folded_before = state.result.stat("folded nodes");
     state.sweep();
     if (state.result.stat("folded nodes") == folded_before) break;

@@ -1,14 +1,23 @@
 // fuse: fold what follows a convolution or matrix product into it.
 //
-// Starting at each Conv2D, DepthwiseConv2dNative and MatMul (the "main" op), in schedule order,
-// the pass walks down the chain of nodes that read its result:
+// Three rules of their own run first: layer normalizations spelled out in small nodes become one
+// _FusedLayerNorm (fuse_layer_norm.hpp); an Einsum with constant weights that is a plain matrix
+// product becomes BatchMatMulV2 between Reshapes (fuse_einsum.hpp: Keras 2's EinsumDense); and a
+// scalar factor after a product of two computed tensors moves onto an operand that a
+// projection computes, so that step 1 below folds it into the projection's weights
+// (fuse_scale.hpp: attention's 1/sqrt(d)).
+//
+// Starting at each Conv2D, DepthwiseConv2dNative, MatMul and BatchMatMulV2 with [K, N] constant
+// weights (a Dense or EinsumDense layer on a 3-D input; the "main" op), in schedule order, the
+// pass walks down the chain of nodes that read its result:
 //
 //   0. a zero Pad whose only reader is a VALID convolution becomes the convolution's explicit
 //      padding (Keras' ZeroPadding2D), so the padded copy of the input is never made;
 //   1. the linear part, folded into the weights and a bias, one scale and one shift per output
 //      channel:   y*s + t
 //        BiasAdd(y, b), Add(y, c), Sub(y, c), Sub(c, y), Mul(y, c), RealDiv(y, c)
-//            with c a per-channel constant (a scalar, [C] or [1,..,1,C]);
+//            with c a per-channel constant (a scalar, [C] or [1,..,1,C]; after a Reshape
+//            that split the channels, [heads, size] and what broadcasts to it);
 //        FusedBatchNorm/V2/V3 with is_training false: s = scale / sqrt(variance + epsilon),
 //            t = offset - mean * s. Keras' unfused form (Rsqrt/Mul/Sub/AddV2) is read through
 //            its constant subgraph, or, after fold-constants, is a [C] scale followed by a
@@ -18,11 +27,11 @@
 //      x*sigmoid(1*x), GELU in its erf, erfc and tanh forms) and at most one residual Add, in
 //      either order.
 //
-// The chain becomes one _FusedConv2D / _FusedDepthwiseConv2dNative / _FusedMatMul node that
-// takes the place and the name of the chain's last node, with new weight and bias constants
-// (the old ones are left for simplify), and lists the names of all the nodes it replaced in
-// Node::replaced. Finally, a zero Pad before a VALID MaxPool becomes the pool's padding when
-// the padded values cannot be negative (see absorb_pool_pads).
+// The chain becomes one _FusedConv2D / _FusedDepthwiseConv2dNative / _FusedMatMul /
+// _FusedBatchMatMulV2 node that takes the place and the name of the chain's last node, with
+// new weight and bias constants (the old ones are left for simplify), and lists the names of
+// all the nodes it replaced in Node::replaced. Finally, a zero Pad before a VALID MaxPool
+// becomes the pool's padding when the padded values cannot be negative (see absorb_pool_pads).
 //
 // Preconditions; when one fails the pass leaves that chain alone and, when there was something
 // to fuse, says why in a note:
@@ -53,6 +62,9 @@
 #include <vector>
 
 #include "const_eval.hpp"
+#include "fuse_einsum.hpp"
+#include "fuse_layer_norm.hpp"
+#include "fuse_scale.hpp"
 #include "pass.hpp"
 #include "rewrite.hpp"
 
@@ -60,8 +72,16 @@ namespace kiln::opt {
 
 namespace fuse_detail {
 
+inline bool is_product(const std::string& op) { return op == "MatMul" || op == "BatchMatMulV2"; }
+
 inline bool is_main_op(const std::string& op) {
-  return op == "Conv2D" || op == "DepthwiseConv2dNative" || op == "MatMul";
+  return op == "Conv2D" || op == "DepthwiseConv2dNative" || is_product(op);
+}
+
+// True when the product reads its (constant) weights transposed: [N, K] instead of [K, N].
+inline bool transposed_weights(const Node& main) {
+  if (main.op == "MatMul") return main.attr_or<bool>("transpose_b", false);
+  return main.op == "BatchMatMulV2" && main.attr_or<bool>("adj_y", false);
 }
 
 inline bool is_simple_activation(const std::string& op) {
@@ -82,10 +102,14 @@ struct Chain {
   Value end;                  // the value the fused node will produce
   std::int64_t channels = 0;
   int rank = 0;  // of the value the chain has reached
+  // The trailing dimensions of that value that make up the channel index (their product is
+  // `channels`): {C}, or {heads, size} after a Reshape that split the channels.
+  std::vector<std::int64_t> channel_shape;
   std::vector<double> scale, shift;
   bool scaled = false, shifted = false;
   std::vector<std::string> epilogue;  // "Add" and/or one activation, in order
   std::optional<Value> residual;
+  bool residual_reshaped = false;  // the residual has the chain's reshaped type: undo it
   std::optional<Value> bias;      // a constant that already holds the shift, when one does
   float alpha = 0.2f;             // LeakyRelu's
   std::optional<NodeId> pad;      // a zero Pad before a convolution, absorbed into its padding
@@ -108,6 +132,7 @@ class Walker {
     c.end = {main, 0};
     c.channels = channels;
     c.rank = rank;
+    c.channel_shape = {channels};
     c.scale.assign(static_cast<std::size_t>(channels), 1.0);
     c.shift.assign(static_cast<std::size_t>(channels), 0.0);
     while (absorb_step(c, [this](Chain& x) { return absorb_linear(x); })) {
@@ -120,7 +145,7 @@ class Walker {
   // input is never made.
   void absorb_pad(Chain& c) {
     const Node& main = graph_.node(c.main);
-    if (main.op == "MatMul") return;
+    if (is_product(main.op)) return;
     const std::string padding = main.attr_or<std::string>("padding", "");
     if (padding != "VALID" && padding != "EXPLICIT") return;
     const Value padded = main.inputs.at(0);
@@ -153,16 +178,22 @@ class Walker {
       if (!activation && absorb_step(c, [this](Chain& x) { return absorb_activation(x); })) {
         activation = progress = true;
       }
-      if (!residual && absorb_residual(c, later_chain)) residual = progress = true;
+      if (!residual &&
+          absorb_step(c, [&](Chain& x) { return absorb_residual(x, later_chain); })) {
+        residual = progress = true;
+      }
     }
   }
 
  private:
   // Runs `absorb` on the chain or, if that fails, on the chain continued through a Reshape that
   // keeps the channels last (Keras' Tensordot for Dense on 3-D input: MatMul -> Reshape ->
-  // BiasAdd). Per-channel and elementwise steps commute with such a reshape, so the fused node
-  // computes before it and the Reshape moves after the fused node. Only one, with a constant
-  // target (which then cannot depend on the chain), and never before a residual Add.
+  // BiasAdd), possibly split over several trailing dimensions (Keras 3's EinsumDense for
+  // attention: BatchMatMulV2 -> Reshape [.., heads, size] -> Add of a [heads, size] bias).
+  // Element i of the flat data is channel i % C before and after such a reshape, so
+  // per-channel and elementwise steps commute with it: the fused node computes before it and
+  // the Reshape moves after the fused node. Only one, with a constant target (which then cannot
+  // depend on the chain); a residual Add behind it gets the inverse reshape (see rewrite).
   template <class Absorb>
   bool absorb_step(Chain& c, Absorb&& absorb) {
     if (absorb(c)) return true;
@@ -176,17 +207,33 @@ class Walker {
     }
     const Shape& in = graph_.type_of(c.end).shape;
     const Shape& out = r.outputs[0].shape;
-    if (!in.has_rank() || !out.has_rank() || in.rank() == 0 || out.rank() == 0 ||
-        in.dim(-1) != c.channels || out.dim(-1) != c.channels) {
-      return false;
-    }
+    if (!in.has_rank() || in.rank() == 0 || in.dim(-1) != c.channels) return false;
+    std::optional<std::vector<std::int64_t>> split = trailing_channels(out, c.channels);
+    if (!split) return false;
     Chain trial = c;
     trial.reshape = *reader;
     trial.end = {*reader, 0};
     trial.rank = out.rank();
+    trial.channel_shape = std::move(*split);
     if (!absorb(trial)) return false;
     c = std::move(trial);
     return true;
+  }
+
+  // The fewest trailing dimensions of `shape` whose sizes multiply to exactly `channels`.
+  static std::optional<std::vector<std::int64_t>> trailing_channels(const Shape& shape,
+                                                                    std::int64_t channels) {
+    if (!shape.has_rank()) return std::nullopt;
+    std::int64_t product = 1;
+    for (int d = shape.rank() - 1; d >= 0; --d) {
+      const std::int64_t size = shape.dim(d);
+      if (size <= 0 || product > channels / size) return std::nullopt;
+      product *= size;
+      if (product == channels) {
+        return std::vector<std::int64_t>(shape.dims().begin() + d, shape.dims().end());
+      }
+    }
+    return std::nullopt;
   }
 
   // The only node that reads `v`, if exactly one does (and `v` is not a graph output).
@@ -215,20 +262,38 @@ class Walker {
            n.outputs[0].shape.compatible_with(t.shape);
   }
 
-  // `v` as one number per channel, if it is a float32 constant that broadcasts along the
-  // channels of a [..., C] tensor of rank `rank` without growing it.
-  std::optional<std::vector<double>> per_channel(Value v, std::int64_t channels, int rank) const {
+  // `v` as one number per channel, if it is a float32 constant of rank <= `max_rank` that
+  // broadcasts along the chain's value without growing it: ones before the channel dimensions
+  // (c.channel_shape), and each channel dimension either 1 or the value's own size.
+  std::optional<std::vector<double>> per_channel(Value v, const Chain& c, int max_rank) const {
     std::optional<Tensor> t = evaluate_constant(graph_, v, budget_);
-    if (!t || t->dtype() != DType::float32 || t->rank() > rank) return std::nullopt;
-    for (int d = 0; d + 1 < t->rank(); ++d) {
+    if (!t || t->dtype() != DType::float32 || t->rank() > max_rank) return std::nullopt;
+    const int k = static_cast<int>(c.channel_shape.size());
+    for (int d = 0; d < t->rank() - k; ++d) {
       if (t->dim(d) != 1) return std::nullopt;
     }
-    const std::int64_t last = t->rank() > 0 ? t->dim(-1) : 1;
-    if (last != 1 && last != channels) return std::nullopt;
-    std::vector<double> out(static_cast<std::size_t>(channels));
+    // Where channel dimension j steps in the constant's data (0 where it broadcasts).
+    std::vector<std::int64_t> stride(static_cast<std::size_t>(k), 0);
+    std::int64_t step = 1;
+    for (int j = k - 1; j >= 0; --j) {
+      const int d = t->rank() - k + j;
+      if (d < 0) break;
+      const std::int64_t size = t->dim(d);
+      if (size != 1 && size != c.channel_shape[static_cast<std::size_t>(j)]) return std::nullopt;
+      if (size != 1) stride[static_cast<std::size_t>(j)] = step;
+      step *= size;
+    }
+    std::vector<double> out(static_cast<std::size_t>(c.channels));
     const float* data = t->data<float>();
-    for (std::int64_t c = 0; c < channels; ++c)
-      out[static_cast<std::size_t>(c)] = data[last == 1 ? 0 : c];
+    for (std::int64_t channel = 0; channel < c.channels; ++channel) {
+      std::int64_t rest = channel, offset = 0;
+      for (int j = k - 1; j >= 0; --j) {
+        const std::int64_t size = c.channel_shape[static_cast<std::size_t>(j)];
+        offset += (rest % size) * stride[static_cast<std::size_t>(j)];
+        rest /= size;
+      }
+      out[static_cast<std::size_t>(channel)] = data[offset];
+    }
     return out;
   }
 
@@ -266,13 +331,13 @@ class Walker {
     }
     if ((u.op == "BiasAdd" || u.op == "BiasAddV1") && binary && *slot == 0) {
       if (u.attr_or<std::string>("data_format", "NHWC") != "NHWC" && rank != 2) return false;
-      auto b = per_channel(other, c.channels, 1);
+      auto b = per_channel(other, c, 1);
       if (!b) return false;
       for (std::size_t i = 0; i < n; ++i) t[i] += (*b)[i];
       c.shifted = true;
       ++c.biases;
     } else if (binary && (is_add(u.op) || u.op == "Sub" || u.op == "Mul" || u.op == "RealDiv")) {
-      auto k = per_channel(other, c.channels, rank);
+      auto k = per_channel(other, c, rank);
       if (!k) return false;
       if (is_add(u.op)) {
         for (std::size_t i = 0; i < n; ++i) t[i] += (*k)[i];
@@ -342,7 +407,7 @@ class Walker {
     }
     std::vector<std::vector<double>> p;  // scale, offset, mean, variance
     for (int i = 1; i <= 4; ++i) {
-      auto v = per_channel(bn.inputs[static_cast<std::size_t>(i)], c.channels, 1);
+      auto v = per_channel(bn.inputs[static_cast<std::size_t>(i)], c, 1);
       if (!v || graph_.type_of(bn.inputs[static_cast<std::size_t>(i)]).shape.rank() != 1) {
         decline(bn.name, "BatchNorm not folded: its parameters are not constant vectors");
         return false;
@@ -571,7 +636,16 @@ class Walker {
 
   template <class LaterChain>
   bool absorb_residual(Chain& c, LaterChain&& later_chain) {
-    if (c.reshape) return false;  // the residual would need the reshape undone
+    bool reshaped = false;
+    if (c.reshape) {
+      // The fused node computes before the Reshape: the residual will be reshaped back to the
+      // fused node's shape, which a Reshape can name only with at most one unknown size.
+      const Shape& before = graph_.type_of(graph_.node(*c.reshape).inputs.at(0)).shape;
+      if (!before.has_rank()) return false;
+      const auto unknown = std::count(before.dims().begin(), before.dims().end(), kUnknownDim);
+      if (unknown > 1) return false;
+      reshaped = true;
+    }
     const std::optional<NodeId> reader = single_reader(c.end);
     if (!reader) return false;
     const Node& u = graph_.node(*reader);
@@ -582,6 +656,7 @@ class Walker {
     if (!(graph_.type_of(r) == y_type) || !(u.outputs.at(0) == y_type)) return false;
     if (later_chain(r, c.main)) return false;
     c.residual = r;
+    c.residual_reshaped = reshaped;
     c.epilogue.push_back("Add");
     absorb(c, *reader);
     return true;
@@ -605,37 +680,54 @@ struct MainShape {
 };
 
 inline std::optional<MainShape> main_shape(const Node& main, const Tensor& weights) {
-  if (main.op == "MatMul") {
-    if (weights.rank() != 2) return std::nullopt;
-    return MainShape{main.attr_or<bool>("transpose_b", false) ? weights.dim(0) : weights.dim(1), 2};
+  if (is_product(main.op)) {
+    // BatchMatMulV2 counts only with [K, N] weights shared by the whole batch (a Dense or
+    // EinsumDense layer on a 3-D input), so that its channels are those of one matrix.
+    const Shape& out = main.outputs.at(0).shape;
+    if (weights.rank() != 2 || !out.has_rank() || out.rank() < 2) return std::nullopt;
+    return MainShape{transposed_weights(main) ? weights.dim(0) : weights.dim(1), out.rank()};
   }
   if (weights.rank() != 4) return std::nullopt;
   if (main.op == "Conv2D") return MainShape{weights.dim(3), 4};
   return MainShape{checked_mul(weights.dim(2), weights.dim(3)), 4};
 }
 
+// out[i] = in[i] * scale[i] for i < n, in double and rounded once to float32. Four at a time
+// with restrict pointers, so that compilers vectorize it even at -O2.
+inline void scale_floats(const float* __restrict in, const double* __restrict scale,
+                         float* __restrict out, std::int64_t n) {
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    out[i] = static_cast<float>(in[i] * scale[i]);
+    out[i + 1] = static_cast<float>(in[i + 1] * scale[i + 1]);
+    out[i + 2] = static_cast<float>(in[i + 2] * scale[i + 2]);
+    out[i + 3] = static_cast<float>(in[i + 3] * scale[i + 3]);
+  }
+  for (; i < n; ++i) out[i] = static_cast<float>(in[i] * scale[i]);
+}
+
 // The weights with output channel c multiplied by scale[c], rounded once to float32. The
-// output channel is the fastest-moving index of HWIO and depthwise filters and of MatMul's
-// [K, N] weights; with transpose_b the weights are [N, K] and each row is one channel.
+// output channel is the fastest-moving index of HWIO and depthwise filters and of a product's
+// [K, N] weights; transposed (transpose_b, adj_y) they are [N, K] and each row is one channel.
 inline Tensor scaled_weights(const Node& main, const Tensor& w, const std::vector<double>& scale) {
-  Tensor out(DType::float32, w.shape());
+  Tensor out = Tensor::uninitialized(DType::float32, w.shape());  // every element is set below
   const float* in = w.data<float>();
   float* o = out.data<float>();
   const std::int64_t n = w.num_elements();
   const auto channels = static_cast<std::int64_t>(scale.size());
-  if (main.op == "MatMul" && main.attr_or<bool>("transpose_b", false)) {
+  if (transposed_weights(main)) {
     const std::int64_t row = w.dim(1);
     for (std::int64_t c = 0; c < channels; ++c) {
+      const double factor = scale[static_cast<std::size_t>(c)];
       for (std::int64_t k = 0; k < row; ++k) {
-        o[c * row + k] = static_cast<float>(in[c * row + k] * scale[static_cast<std::size_t>(c)]);
+        o[c * row + k] = static_cast<float>(in[c * row + k] * factor);
       }
     }
     return out;
   }
+  if (channels == 0) return out;  // no elements either
   for (std::int64_t base = 0; base < n; base += channels) {
-    for (std::int64_t c = 0; c < channels; ++c) {
-      o[base + c] = static_cast<float>(in[base + c] * scale[static_cast<std::size_t>(c)]);
-    }
+    scale_floats(in + base, scale.data(), o + base, channels);
   }
   return out;
 }
@@ -645,6 +737,30 @@ inline Tensor vector_tensor(const std::vector<double>& values) {
   for (std::size_t i = 0; i < values.size(); ++i)
     t.data<float>()[i] = static_cast<float>(values[i]);
   return t;
+}
+
+// The fused node's residual argument: the residual itself, or, when the chain looked through a
+// Reshape that the fused node now precedes, a new Reshape of it to the fused node's shape (a
+// view: no bytes move, and the sum can still accumulate in the residual's buffer).
+inline Value residual_input(Graph& graph, const Chain& c, const std::string& name) {
+  if (!c.residual_reshaped) return *c.residual;
+  const TensorType& type = graph.type_of(graph.node(*c.reshape).inputs.at(0));
+  const auto rank = static_cast<std::int64_t>(type.shape.rank());
+  Tensor dims(DType::int32, Shape{rank});
+  for (int d = 0; d < type.shape.rank(); ++d) {
+    const std::int64_t size = type.shape.dim(d);  // unknown: -1, which Reshape infers
+    dims.data<std::int32_t>()[d] = static_cast<std::int32_t>(size < 0 ? -1 : size);
+  }
+  const Value shape{graph.add(constant_node(unique_name(graph, name + "/residual/shape"), dims)),
+                    0};
+  Node reshape;
+  reshape.name = unique_name(graph, name + "/residual");
+  reshape.op = "Reshape";
+  reshape.inputs = {*c.residual, shape};
+  reshape.attrs = {{"T", type.dtype}, {"Tshape", DType::int32}};
+  reshape.outputs = {type};
+  fill_default_attrs(reshape, *op_catalogue().find("Reshape"));
+  return {graph.add(std::move(reshape)), 0};
 }
 
 // Rewrites the chain's last node into the fused node; the other chain nodes lose their inputs
@@ -668,7 +784,7 @@ inline std::vector<NodeId> rewrite(Graph& graph, const Chain& c, const Tensor& w
     fused.attrs["explicit_paddings"] = c.explicit_paddings;
   }
   if (c.scaled) {
-    const std::string suffix = main.op == "MatMul" ? "/weights" : "/filter";
+    const std::string suffix = is_product(main.op) ? "/weights" : "/filter";
     fused.inputs[1] = {graph.add(constant_node(unique_name(graph, name + suffix),
                                                scaled_weights(main, weights, c.scale))),
                        0};
@@ -684,7 +800,7 @@ inline std::vector<NodeId> rewrite(Graph& graph, const Chain& c, const Tensor& w
   }
   for (const std::string& step : c.epilogue) {
     steps.push_back(step);
-    if (step == "Add") fused.inputs.push_back(*c.residual);
+    if (step == "Add") fused.inputs.push_back(residual_input(graph, c, name));
   }
   fused.attrs["fused_ops"] = steps;
   fused.attrs["num_args"] = static_cast<std::int64_t>(fused.inputs.size() - 2);
@@ -788,13 +904,20 @@ inline PassResult fuse(Graph& graph, PassContext& context) {
   using namespace fuse_detail;
   PassResult result;
   for (const char* stat : {"BatchNorms folded", "biases absorbed", "scales folded", "pads absorbed",
-                           "activations fused", "residual adds fused", "fused nodes", "declined"}) {
+                           "activations fused", "residual adds fused", "layer norms fused",
+                           "scales moved to projections", "einsums as products", "fused nodes",
+                           "declined"}) {
     result.count(stat, 0);
   }
   const std::int64_t budget = context.options.fold_byte_budget;
-  const std::vector<NodeId> order = graph.topological_order();
-  std::vector<std::size_t> position(graph.size());
-  for (std::size_t i = 0; i < order.size(); ++i) position[static_cast<std::size_t>(order[i])] = i;
+  // Layer normalizations first: none of their nodes can join a chain, and the graph they leave
+  // is smaller for everything below.
+  fuse_layer_norms(graph, budget, result);
+  // Einsums that are plain products with constant weights become BatchMatMulV2, a main op.
+  if (const int einsums = einsums_as_products(graph, budget)) {
+    result.count("einsums as products", einsums);
+    result.changed = true;
+  }
 
   // Reads the main op's preconditions; nullopt (with a note if `explain`) when one fails.
   struct Candidate {
@@ -811,7 +934,7 @@ inline PassResult fuse(Graph& graph, PassContext& context) {
       return std::nullopt;
     };
     if (n.outputs.size() != 1 || n.outputs[0].dtype != DType::float32) return no("not float32");
-    if (n.op != "MatMul" && n.attr_or<std::string>("data_format", "NHWC") != "NHWC") {
+    if (!is_product(n.op) && n.attr_or<std::string>("data_format", "NHWC") != "NHWC") {
       return no("only NHWC convolutions are fused");
     }
     std::optional<Tensor> w = evaluate_constant(graph, n.inputs.at(1), budget);
@@ -821,9 +944,16 @@ inline PassResult fuse(Graph& graph, PassContext& context) {
     return Candidate{*shape, *w};
   };
 
-  // Dry run: where each main op's linear part ends, for the residual rule.
+  // Dry run: where each main op's linear part ends, for the residual rule (and for moving
+  // scalar scales onto projections, after which the chains, and so the dry run, change).
+  std::vector<NodeId> order;
+  std::vector<std::size_t> position;
   std::map<Value, NodeId> linear_end;
-  {
+  auto dry_run = [&] {
+    order = graph.topological_order();
+    position.assign(graph.size(), 0);
+    for (std::size_t i = 0; i < order.size(); ++i) position[static_cast<std::size_t>(order[i])] = i;
+    linear_end.clear();
     const UseMap uses(graph);
     PassResult scratch;
     Walker dry(graph, uses, budget, scratch);
@@ -833,6 +963,14 @@ inline PassResult fuse(Graph& graph, PassContext& context) {
         linear_end[dry.linear_chain(id, cand->shape.channels, cand->shape.rank).end] = id;
       }
     }
+  };
+  dry_run();
+  const int moved = move_scales_to_projections(
+      graph, budget, [&](Value v) { return linear_end.count(v) > 0; });
+  if (moved > 0) {
+    result.count("scales moved to projections", moved);
+    result.changed = true;
+    dry_run();
   }
 
   std::set<NodeId> doomed;

@@ -189,6 +189,8 @@ inline std::vector<int> in_place_inputs(const Node& node) {
       "Maximum", "Minimum", "Mul",     "Pow",       "RealDiv", "SquaredDifference", "Sub"};
   if (unary.count(node.op)) return {0};
   if (binary.count(node.op)) return {0, 1};
+  // Row by row: each row's statistics are taken before any of it is written.
+  if (node.op == "_FusedLayerNorm") return {0};
   if (node.op.rfind("_Fused", 0) == 0 && node.has_attr("fused_ops")) {
     // Arguments follow the two main inputs in the order the epilogues consume them.
     int arg = 2;

@@ -1,5 +1,10 @@
 // `kiln run`: feed .npy files to a signature (or to a frozen graph's placeholders) and write
 // one .npy file per output. Inputs are data files only: nothing is ever evaluated.
+//
+// The model is compiled as kiln::compile compiles it: optimized at -O2 (or -O0, -O1) and run on
+// the `cpu` backend when the program has it (--backend cpu|reference). `-O0 --backend
+// reference` runs the imported graph node by node on the reference kernels (the eager
+// interpreter), the ground truth to compare the others with.
 #pragma once
 
 #include <filesystem>
@@ -7,8 +12,10 @@
 
 #include <kiln/eager.hpp>
 #include <kiln/npy.hpp>
+#include <kiln/session.hpp>
 
-#include "model_files.hpp"
+#include "levels.hpp"
+#include "model_graph.hpp"
 
 namespace kiln::cli {
 
@@ -29,26 +36,51 @@ inline NamedTensors read_inputs(const std::string& list) {
   return feeds;
 }
 
+inline const char* const kRunUsage =
+    "usage: kiln run DIR|GRAPH.pb [--signature_def S] [--tag_set T] "
+    "--inputs name=file.npy[,...]\n"
+    "                [--outputs node[:k],...] --outdir O [-O0 | -O1 | -O2] "
+    "[--backend cpu|reference] [--threads N]";
+
+// Parses `kiln run`'s command line (argv[first] onwards).
+inline Args run_args(int argc, char** argv, int first) {
+  return args_with_levels(
+      argc, argv, first,
+      {"tag_set", "signature_def", "inputs", "outputs", "outdir", "backend", "threads"}, {});
+}
+
+namespace run_detail {
+
+inline int thread_count(const std::string& text) {
+  const bool digits = !text.empty() && text.size() <= 4 &&
+                      text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) throw Error(Errc::invalid_argument, "--threads takes a number >= 0").found(text);
+  return std::stoi(text);
+}
+
+}  // namespace run_detail
+
 inline int run(const Args& args) {
   if (args.positional().size() != 1 || !args.has("outdir")) {
-    throw Error(Errc::invalid_argument,
-                "usage: kiln run DIR|GRAPH.pb [--signature_def S] [--tag_set T] "
-                "--inputs name=file.npy[,...] [--outputs node[:k],...] --outdir O");
+    throw Error(Errc::invalid_argument, kRunUsage);
   }
-  Model model = open_model(args.positional()[0], args.get("tag_set"));
-  Graph graph;
-  if (model.is_frozen_graph()) {
-    std::vector<std::string> outputs = split(args.get("outputs"), ',');
-    if (outputs.empty()) outputs = model.sink_nodes();
-    graph = model.graph_for_tensors(outputs);
+  const std::string level = chosen_level(args);
+  const Backend default_backend =
+      backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
+  const Backend backend =
+      args.has("backend") ? backend_from_name(args.get("backend")) : default_backend;
+  require_backend(backend);
+  const int threads = args.has("threads") ? run_detail::thread_count(args.get("threads")) : 0;
+  Graph graph = graph_from_args(args);
+  const NamedTensors feeds = read_inputs(args.get("inputs"));
+  NamedTensors results;
+  if (level == "O0" && backend == Backend::reference) {
+    results = run_eager(graph, feeds);
   } else {
-    if (args.has("outputs")) {
-      throw Error(Errc::invalid_argument, "--outputs is for frozen graphs; a SavedModel's "
-                                          "outputs are its signature's");
-    }
-    graph = model.graph(args.get("signature_def", "serving_default"));
+    const CompiledModel net =
+        compile(std::move(graph), Options().backend(backend).level(level).threads(threads));
+    results = net.run(feeds);
   }
-  const NamedTensors results = run_eager(graph, read_inputs(args.get("inputs")));
 
   const std::filesystem::path outdir = args.get("outdir");
   std::filesystem::create_directories(outdir);

@@ -23,6 +23,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,12 +91,19 @@ class Options {
     max_plans_ = n;
     return *this;
   }
+  // A pipeline of one's own instead of the level's: for ablations, such as O2 without `fuse`
+  // (bench/bench_passes.cpp). A plan-memory pass in it is skipped, as in every level.
+  Options& pipeline(opt::Pipeline passes) {
+    pipeline_ = std::move(passes);
+    return *this;
+  }
 
   Backend backend() const { return backend_; }
   int threads() const { return threads_; }
   OptLevel level() const { return level_; }
   const std::string& signature() const { return signature_; }
   std::size_t max_plans() const { return max_plans_; }
+  const std::optional<opt::Pipeline>& pipeline() const { return pipeline_; }
 
  private:
   Backend backend_ = backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
@@ -103,6 +111,7 @@ class Options {
   OptLevel level_ = OptLevel::O2;
   std::string signature_ = "serving_default";
   std::size_t max_plans_ = 8;
+  std::optional<opt::Pipeline> pipeline_;
 };
 
 // A Plan for one combination of input shapes, with what the optimizer did to get there and the
@@ -262,43 +271,24 @@ struct CompiledModel::Impl {
       }
       node.attrs["shape"] = key[i];
     }
-    infer_types(g);
+    // With shape arithmetic carried along, shapes computed at run time (Keras' Tensordot) are
+    // concrete even at O0, where nothing folds them.
+    opt::infer_types_with_values(g);
     opt::Pipeline pipeline;
-    for (opt::Pass& pass : opt::pipeline_for_level(opt_level_name(options.level()))) {
+    const opt::Pipeline chosen = options.pipeline()
+                                     ? *options.pipeline()
+                                     : opt::pipeline_for_level(opt_level_name(options.level()));
+    for (const opt::Pass& pass : chosen) {
       // The plan below makes its own memory plan, for exactly the graph it runs.
-      if (pass.name != "plan-memory") pipeline.push_back(std::move(pass));
+      if (pass.name != "plan-memory") pipeline.push_back(pass);
     }
+    // One run is enough: fold-constants infers types again until its folding settles.
     opt::PipelineReport report = opt::PassManager(pipeline).run(g);
-    if (!pipeline.empty()) settle_shapes(g, pipeline, report);
     Plan plan(std::move(g), PlanOptions{options.backend(), options.threads()});
     report.memory = plan.memory_plan();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     return std::make_shared<const CompiledPlan>(std::move(plan), std::move(report), ms);
-  }
-
-  // A shape computed in the graph (Tensordot's Shape -> Gather -> Prod -> Reshape) folds only
-  // once the types it starts from are known, and one folding can be what makes the next one's
-  // known. While a value the plan must place still has an unknown shape, this infers the types
-  // again and runs the pipeline again (fusion may now see what it could not), a few rounds at
-  // most; the rounds show in the report.
-  static void settle_shapes(Graph& g, const opt::Pipeline& pipeline, opt::PipelineReport& report) {
-    auto concrete = [&g] {
-      for (NodeId id : opt::execution_schedule(g)) {
-        for (const TensorType& t : g.node(id).outputs) {
-          if (!t.shape.is_fully_known()) return false;
-        }
-      }
-      return true;
-    };
-    for (int round = 0; round < 4 && !concrete(); ++round) {
-      infer_types(g);
-      const std::size_t before = g.size();
-      const opt::PipelineReport more = opt::PassManager(pipeline).run(g);
-      report.passes.insert(report.passes.end(), more.passes.begin(), more.passes.end());
-      report.total_ms += more.total_ms;
-      if (g.size() == before) break;  // nothing left to fold
-    }
   }
 
   // Checks the feeds against the signature and lines them up with the graph's inputs.

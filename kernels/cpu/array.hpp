@@ -1,6 +1,7 @@
 // Ops that move bytes: ConcatV2 (oneDNN concat), Transpose (a oneDNN reorder from a permuted
-// view) and Pad / PadV2 (the border filled here, the interior copied by a oneDNN reorder into a
-// window of the output, so the bulk of the copy runs on every thread).
+// view), Pad / PadV2 (the border filled here, the interior copied by a oneDNN reorder into a
+// window of the output, so the bulk of the copy runs on every thread) and GatherV2 (whole rows
+// copied by index: an embedding lookup).
 #pragma once
 
 #include <algorithm>
@@ -173,6 +174,82 @@ inline KernelPtr make_pad_kernel(const KernelRequest& request) {
   std::vector<std::int64_t> before;
   for (int d = 0; d < rank; ++d) before.push_back(p[2 * static_cast<std::size_t>(d)]);
   return try_onednn(request, [&] { return std::make_unique<PadKernel>(request, before); });
+}
+
+// ---- GatherV2 ----------------------------------------------------------------------------------
+
+// GatherV2 with batch_dims 0: params seen as [outer, limit, inner], the output as [outer, picks,
+// inner], each inner row copied from params row (outer, indices[pick]). The indices are data, so
+// run() checks each one: an index outside [0, limit) throws, as TensorFlow's CPU kernel fails,
+// and is never read.
+class GatherKernel final : public PreparedKernel {
+ public:
+  GatherKernel(const KernelRequest& request, int axis)
+      : name_(request.node.name), op_(request.node.op) {
+    const Shape& params = request.inputs[0].shape;
+    outer_ = 1;
+    for (int d = 0; d < axis; ++d) outer_ *= params.dim(d);
+    limit_ = params.dim(axis);
+    std::int64_t inner = 1;
+    for (int d = axis + 1; d < params.rank(); ++d) inner *= params.dim(d);
+    row_bytes_ = static_cast<std::size_t>(inner) * dtype_size(request.inputs[0].dtype);
+    picks_ = request.inputs[1].shape.num_elements();
+    wide_indices_ = request.inputs[1].dtype == DType::int64;
+    implementation_ = "kiln gather";
+  }
+
+  void run(const KernelArgs& args) const override {
+    if (wide_indices_) return copy(static_cast<const std::int64_t*>(args.inputs[1]), args);
+    copy(static_cast<const std::int32_t*>(args.inputs[1]), args);
+  }
+
+ private:
+  template <class Index>
+  void copy(const Index* indices, const KernelArgs& args) const {
+    const auto* params = static_cast<const unsigned char*>(args.inputs[0]);
+    auto* out = static_cast<unsigned char*>(args.outputs[0]);
+    for (std::int64_t o = 0; o < outer_; ++o) {
+      const unsigned char* block = params + static_cast<std::size_t>(o * limit_) * row_bytes_;
+      for (std::int64_t p = 0; p < picks_; ++p, out += row_bytes_) {
+        const std::int64_t i = indices[p];
+        if (i < 0 || i >= limit_) {
+          throw Error(Errc::invalid_argument, "gather index out of range")
+              .node(name_)
+              .op(op_)
+              .expected("an index in [0, " + std::to_string(limit_) + ")")
+              .found(std::to_string(i));
+        }
+        std::memcpy(out, block + static_cast<std::size_t>(i) * row_bytes_, row_bytes_);
+      }
+    }
+  }
+
+  std::string name_, op_;
+  std::int64_t outer_ = 1, limit_ = 0, picks_ = 0;
+  std::size_t row_bytes_ = 0;
+  bool wide_indices_ = false;
+};
+
+inline KernelPtr make_gather_kernel(const KernelRequest& request) {
+  const TensorType& params = request.inputs[0];
+  const TensorType& indices = request.inputs[1];
+  if (indices.dtype != DType::int32 && indices.dtype != DType::int64) {
+    return request.decline("int32 or int64 indices only");
+  }
+  if (request.node.attr_or<std::int64_t>("batch_dims", 0) != 0) {
+    return request.decline("batch_dims other than 0");
+  }
+  const Tensor* axis_value = request.constant(2);
+  if (!axis_value || axis_value->num_elements() != 1) {
+    return request.decline("axis is not constant");
+  }
+  const int rank = params.shape.rank();
+  std::int64_t axis = axis_value->to_int64_vector().at(0);
+  if (axis < 0) axis += rank;
+  if (rank == 0 || axis < 0 || axis >= rank) return request.decline("axis out of range");
+  if (request.outputs[0].shape.num_elements() == 0) return request.decline("empty output");
+  if (request.aliased_input(0) >= 0) return request.decline("in place");
+  return std::make_unique<GatherKernel>(request, static_cast<int>(axis));
 }
 
 }  // namespace kiln::cpu_kernels

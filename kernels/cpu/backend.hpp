@@ -28,7 +28,8 @@ inline const FactoryTable& kernel_table() {
       t[op] = make_conv_kernel;
     }
     for (const char* op :
-         {"MatMul", "_FusedMatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3"}) {
+         {"MatMul", "_FusedMatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3",
+          "_FusedBatchMatMulV2"}) {
       t[op] = make_matmul_kernel;
     }
     t["Einsum"] = make_einsum_kernel;
@@ -51,6 +52,8 @@ inline const FactoryTable& kernel_table() {
     for (const char* op : {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}) {
       t[op] = make_batch_norm_kernel;
     }
+    t["_FusedLayerNorm"] = make_layer_norm_kernel;
+    t["GatherV2"] = make_gather_kernel;
     t["ConcatV2"] = make_concat_kernel;
     t["Transpose"] = make_transpose_kernel;
     t["Pad"] = make_pad_kernel;

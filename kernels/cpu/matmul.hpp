@@ -1,9 +1,12 @@
-// MatMul, _FusedMatMul and the BatchMatMul family as oneDNN matmul.
+// MatMul, _FusedMatMul, the BatchMatMul family and _FusedBatchMatMulV2 as oneDNN matmul.
 //
 // A transposed operand is described, not moved: its memory descriptor swaps the strides of the
 // last two dimensions. Batch dimensions broadcast as NumPy's do (a batch of 1 is repeated),
-// which is oneDNN's rule too. A constant right-hand side (a Dense layer's kernel) is offered to
-// oneDNN as format_tag::any and reordered once into the blocked layout its kernel reads fastest.
+// which is oneDNN's rule too. When the right-hand side is one matrix for the whole batch (a
+// Dense or EinsumDense layer on [batch, T, K]), the batch folds into the rows: one [batch*T, K]
+// x [K, N] product, the shape oneDNN's matmul kernels are fastest on. A constant right-hand side
+// is offered to oneDNN as format_tag::any and reordered once into the blocked layout its kernel
+// reads fastest.
 #pragma once
 
 #include <algorithm>
@@ -26,13 +29,35 @@ inline memory::desc matrix_md(const Shape& shape, bool transposed, int rank) {
   return memory::desc(stored, memory::data_type::f32, strides);
 }
 
+// The shapes the product is computed as: the request's own, or [rows, K] x [K, N] -> [rows, N]
+// when every batch dimension of the right-hand side is 1 and the left one is not transposed
+// (its batch and rows then lie in memory as one [rows, K] matrix, and so do the output's).
+struct ProductShapes {
+  Shape a, b, out;
+};
+
+inline ProductShapes product_shapes(const KernelRequest& request, bool transpose_a) {
+  ProductShapes s{request.inputs[0].shape, request.inputs[1].shape, request.outputs[0].shape};
+  if (transpose_a || s.out.rank() <= 2) return s;
+  for (int d = 0; d + 2 < s.b.rank(); ++d) {
+    if (s.b.dim(d) != 1) return s;
+  }
+  const std::int64_t n = s.out.dim(-1);
+  const std::int64_t rows = s.out.num_elements() / n;
+  s.a = Shape{rows, s.a.dim(-1)};
+  s.b = Shape{s.b.dim(-2), s.b.dim(-1)};
+  s.out = Shape{rows, n};
+  return s;
+}
+
 class MatMulKernel final : public PrimitiveKernel {
  public:
   MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b, bool any_weights) {
-    const int rank = request.outputs[0].shape.rank();
-    const memory::desc a = matrix_md(request.inputs[0].shape, transpose_a, rank);
-    const memory::desc b = matrix_md(request.inputs[1].shape, transpose_b, rank);
-    const memory::desc dst = plain_md(request.outputs[0]);
+    const ProductShapes shapes = product_shapes(request, transpose_a);
+    const int rank = shapes.out.rank();
+    const memory::desc a = matrix_md(shapes.a, transpose_a, rank);
+    const memory::desc b = matrix_md(shapes.b, transpose_b, rank);
+    const memory::desc dst = plain_md(dims_of(shapes.out), memory::data_type::f32);
     const memory::desc asked =
         any_weights ? memory::desc(b.dims(), memory::data_type::f32, tag::any) : b;
 
@@ -69,7 +94,7 @@ inline KernelPtr make_matmul_kernel(const KernelRequest& request) {
   }
   if (request.outputs[0].dtype != DType::float32) return request.decline("float32 only");
   if (request.outputs[0].shape.num_elements() == 0) return request.decline("empty output");
-  const bool batched = node.op.rfind("BatchMatMul", 0) == 0;
+  const bool batched = node.op.find("BatchMatMul") != std::string::npos;
   const bool transpose_a = node.attr<bool>(batched ? "adj_x" : "transpose_a");
   const bool transpose_b = node.attr<bool>(batched ? "adj_y" : "transpose_b");
   const bool constant_b = request.constant(1) != nullptr;

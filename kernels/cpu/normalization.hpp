@@ -1,6 +1,10 @@
 // FusedBatchNorm (V1/V2/V3) in inference mode as oneDNN batch normalization with the given
 // statistics. The fuse pass folds these into convolutions at O2; this kernel is what unfused
 // graphs (O0, O1 and the eager interpreter) run.
+//
+// _FusedLayerNorm (the fuse pass's form of Keras' LayerNormalization) as oneDNN layer
+// normalization over the last axis: statistics computed per row, then scale and shift. It also
+// computes in place, one row after another, which the memory plan may ask for.
 #pragma once
 
 #include <kiln/core/ops/nn/normalization.hpp>
@@ -60,6 +64,38 @@ inline KernelPtr make_batch_norm_kernel(const KernelRequest& request) {
   }
   const float epsilon = node.attr<float>("epsilon");
   return try_onednn(request, [&] { return std::make_unique<BatchNormKernel>(request, epsilon); });
+}
+
+class LayerNormKernel final : public PrimitiveKernel {
+ public:
+  LayerNormKernel(const KernelRequest& request, float epsilon) {
+    const Shape& x = request.inputs[0].shape;
+    const std::int64_t channels = x.dim(-1);
+    // Rows of channels: the layout oneDNN normalizes along the last dimension of.
+    const memory::desc data = plain_md({x.num_elements() / channels, channels},
+                                       memory::data_type::f32);
+    const memory::desc vector = plain_md({channels}, memory::data_type::f32);
+    const auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+    const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, data,
+                                                       epsilon, flags);
+    const dnnl::layer_normalization_forward::primitive_desc pd(desc, user_scratchpad_attr(),
+                                                               engine());
+    set_primitive<dnnl::layer_normalization_forward>(pd);
+    add_input(DNNL_ARG_SRC, 0, data);
+    add_input(DNNL_ARG_SCALE, 1, vector);
+    add_input(DNNL_ARG_SHIFT, 2, vector);
+    add_output(DNNL_ARG_DST, 0, data);
+  }
+};
+
+inline KernelPtr make_layer_norm_kernel(const KernelRequest& request) {
+  for (const TensorType& t : request.inputs) {
+    if (t.dtype != DType::float32) return request.decline("float32 only");
+  }
+  const Shape& x = request.inputs[0].shape;
+  if (x.rank() == 0 || x.num_elements() == 0) return request.decline("empty or scalar input");
+  const float epsilon = request.node.attr<float>("epsilon");
+  return try_onednn(request, [&] { return std::make_unique<LayerNormKernel>(request, epsilon); });
 }
 
 }  // namespace kiln::cpu_kernels

@@ -3,9 +3,11 @@
 // the order `fused_ops` lists it, with the same scalar functions the unfused ops use. So a
 // fused node computes exactly what its unfused chain computed, except where the fuse pass
 // changed the weights (a folded BatchNorm), which moves results by a few float32 roundings.
+// _FusedLayerNorm computes its formula directly, in double, rounded once.
 #pragma once
 
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -101,32 +103,101 @@ inline void apply_epilogue(const Node& node, const std::vector<Tensor>& inputs, 
   });
 }
 
+// Runs `main` (the unfused op's kernel on the two main inputs), then the epilogue. A compiled
+// plan may put the output in the residual's buffer (the memory plan's in-place choice, which
+// the fast kernels use to accumulate): the main op then writes into a temporary, so that the
+// residual is still there when the epilogue reads it.
+template <class Main>
+void run_fused(const Node& node, const std::vector<Tensor>& inputs, std::vector<Tensor>& outputs,
+               int channel_axis, Main&& main) {
+  Tensor& out = outputs[0];
+  bool shared = false;
+  for (std::size_t i = 2; i < inputs.size(); ++i) {
+    shared = shared || (out.byte_size() > 0 && inputs[i].raw() == out.raw());
+  }
+  std::vector<Tensor> result = {shared ? Tensor(out.dtype(), out.shape()) : out};
+  main(std::vector<Tensor>{inputs.at(0), inputs.at(1)}, result);
+  apply_epilogue(node, inputs, result[0], channel_axis);
+  if (shared) std::memcpy(out.raw(), result[0].raw(), out.byte_size());
+}
+
 }  // namespace fused_detail
 
 inline void fused_conv2d_kernel(const Node& node, const std::vector<Tensor>& inputs,
                                 std::vector<Tensor>& outputs) {
-  nn::conv2d_kernel(node, {inputs.at(0), inputs.at(1)}, outputs);
   const bool nchw = node.attr<std::string>("data_format") == "NCHW";
-  fused_detail::apply_epilogue(node, inputs, outputs[0], nchw ? 1 : 3);
+  fused_detail::run_fused(node, inputs, outputs, nchw ? 1 : 3,
+                          [&](const std::vector<Tensor>& in, std::vector<Tensor>& out) {
+                            nn::conv2d_kernel(node, in, out);
+                          });
 }
 
 inline void fused_depthwise_conv2d_kernel(const Node& node, const std::vector<Tensor>& inputs,
                                           std::vector<Tensor>& outputs) {
-  nn::depthwise_conv2d_kernel(node, {inputs.at(0), inputs.at(1)}, outputs);
   const bool nchw = node.attr<std::string>("data_format") == "NCHW";
-  fused_detail::apply_epilogue(node, inputs, outputs[0], nchw ? 1 : 3);
+  fused_detail::run_fused(node, inputs, outputs, nchw ? 1 : 3,
+                          [&](const std::vector<Tensor>& in, std::vector<Tensor>& out) {
+                            nn::depthwise_conv2d_kernel(node, in, out);
+                          });
 }
 
 inline void fused_matmul_kernel(const Node& node, const std::vector<Tensor>& inputs,
                                 std::vector<Tensor>& outputs) {
-  nn::matmul_kernel(node, {inputs.at(0), inputs.at(1)}, outputs);
-  fused_detail::apply_epilogue(node, inputs, outputs[0], 1);
+  fused_detail::run_fused(node, inputs, outputs, 1,
+                          [&](const std::vector<Tensor>& in, std::vector<Tensor>& out) {
+                            nn::matmul_kernel(node, in, out);
+                          });
+}
+
+inline void fused_batch_matmul_kernel(const Node& node, const std::vector<Tensor>& inputs,
+                                      std::vector<Tensor>& outputs) {
+  fused_detail::run_fused(node, inputs, outputs, outputs[0].rank() - 1,
+                          [&](const std::vector<Tensor>& in, std::vector<Tensor>& out) {
+                            nn::batch_matmul_kernel(node, in, out);
+                          });
+}
+
+// Each row of the last axis: mean and biased variance summed in double, then
+// (x - mean) / sqrt(variance + epsilon) * scale + offset, rounded once to T.
+inline void fused_layer_norm_kernel(const Node& node, const std::vector<Tensor>& inputs,
+                                    std::vector<Tensor>& outputs) {
+  const Tensor& x = inputs.at(0);
+  Tensor& y = outputs[0];
+  if (x.num_elements() == 0) return;
+  const std::int64_t channels = x.dim(-1);
+  const std::int64_t rows = x.num_elements() / channels;
+  const double epsilon = node.attr<float>("epsilon");
+  nn::dispatch_floating(node, x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* scale = inputs.at(1).data<T>();
+    const T* offset = inputs.at(2).data<T>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const T* in = x.data<T>() + r * channels;
+      T* out = y.data<T>() + r * channels;
+      double sum = 0;
+      for (std::int64_t c = 0; c < channels; ++c) sum += static_cast<double>(in[c]);
+      const double mean = sum / static_cast<double>(channels);
+      double squares = 0;
+      for (std::int64_t c = 0; c < channels; ++c) {
+        const double d = static_cast<double>(in[c]) - mean;
+        squares += d * d;
+      }
+      const double inverse = 1.0 / std::sqrt(squares / static_cast<double>(channels) + epsilon);
+      for (std::int64_t c = 0; c < channels; ++c) {
+        out[c] = static_cast<T>((static_cast<double>(in[c]) - mean) * inverse *
+                                    static_cast<double>(scale[c]) +
+                                static_cast<double>(offset[c]));
+      }
+    }
+  });
 }
 
 inline void register_fused_kernels(KernelTable& table) {
   table["_FusedConv2D"] = fused_conv2d_kernel;
   table["_FusedDepthwiseConv2dNative"] = fused_depthwise_conv2d_kernel;
   table["_FusedMatMul"] = fused_matmul_kernel;
+  table["_FusedBatchMatMulV2"] = fused_batch_matmul_kernel;
+  table["_FusedLayerNorm"] = fused_layer_norm_kernel;
 }
 
 }  // namespace kiln::reference

@@ -248,3 +248,56 @@ TEST_CASE("fold-constants makes Keras' Tensordot reshapes static") {
   const Tensor in = test::random_tensor({3, 8, 16}, 5);
   CHECK(run_eager(g, {{"x", in}}).at("y").shape() == Shape{3, 8, 32});
 }
+
+TEST_CASE("fold-constants settles a deep stack of Tensordots in one run") {
+  // Twelve Dense layers on x: [?,4,8], each a Tensordot like the one above. Layer k's shape
+  // computation starts from layer k-1's output type, known only once k-1's reshape back to 3-D
+  // is static and the types are inferred again: one sweep per layer, so the pass must go on
+  // sweeping until nothing folds (a fixed number of sweeps stopped short of deep models).
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 4, 8});
+  Value zero = b.constant("axis", Tensor::scalar<std::int32_t>(0));
+  constexpr int kLayers = 12;
+  for (int k = 0; k < kLayers; ++k) {
+    const std::string p = "dense_" + std::to_string(k) + "/";
+    Value shape = b.op("Shape", {x}, {}, p + "shape");
+    Value free_dims =
+        b.op("GatherV2", {shape, int_vector(b, p + "free", {0, 1}), zero}, {}, p + "gather_free");
+    Value axis_dims =
+        b.op("GatherV2", {shape, int_vector(b, p + "axes", {2}), zero}, {}, p + "gather_axes");
+    Value rows = b.op("Prod", {free_dims, int_vector(b, p + "prod_axis", {0})}, {}, p + "rows");
+    Value cols = b.op("Prod", {axis_dims, int_vector(b, p + "prod_axis_1", {0})}, {}, p + "cols");
+    Value stack = b.op("Pack", {rows, cols}, {{"N", std::int64_t{2}}}, p + "stack");
+    Value flat = b.op("Reshape", {x, stack}, {}, p + "flat");
+    Value weights = b.constant(p + "W", test::random_tensor({8, 8}, static_cast<std::uint32_t>(k)));
+    Value mm = b.op("MatMul", {flat, weights}, {}, p + "mm");
+    Value back = b.op("ConcatV2", {free_dims, int_vector(b, p + "out", {8}), zero},
+                      {{"N", std::int64_t{2}}, {"T", DType::int32}}, p + "concat");
+    x = b.op("Reshape", {mm, back}, {}, p + "y");
+  }
+  b.output("y", x);
+  Graph g = b.finish();
+
+  const opt::PassResult result = run_pass(fold, g);
+  CHECK(result.stat("reshape targets made static") == 2 * kLayers);
+  CHECK(g.node(g.at("dense_11/y")).outputs[0].str() == "float32[?,4,8]");
+  test::check_ir(ir(g), {"NOT:Shape(", "NOT:GatherV2(", "NOT:Prod(", "NOT:Pack("});
+  // The stack computes rows of x times W0 W1 ... W11, here with plain loops.
+  const Tensor in = test::random_tensor({3, 4, 8}, 99);
+  std::vector<double> rows(in.data<float>(), in.data<float>() + 96);
+  for (int k = 0; k < kLayers; ++k) {
+    const Tensor w = test::random_tensor({8, 8}, static_cast<std::uint32_t>(k));
+    std::vector<double> next(rows.size(), 0.0);
+    const float* wk = w.data<float>();
+    for (std::size_t r = 0; r < 12; ++r)
+      for (std::size_t j = 0; j < 8; ++j)
+        for (std::size_t i = 0; i < 8; ++i) next[r * 8 + j] += rows[r * 8 + i] * wk[i * 8 + j];
+    rows = next;
+  }
+  const Tensor out = run_eager(g, {{"x", in}}).at("y");
+  REQUIRE(out.shape() == Shape{3, 4, 8});
+  for (std::int64_t i = 0; i < 96; ++i) {
+    const double want = rows[static_cast<std::size_t>(i)];
+    CHECK(std::fabs(out.data<float>()[i] - want) <= 1e-4 + 1e-4 * std::fabs(want));
+  }
+}

@@ -115,3 +115,70 @@ TEST_CASE("the fused ops' shape functions check the epilogue") {
   CHECK(error_of({x, w, wrong_bias}, {"BiasAdd"}) == Errc::shape_mismatch);     // 3 != 2 channels
   CHECK(error_of({x, w, small}, {"Add"}) == Errc::shape_mismatch);              // rank 3 residual
 }
+
+TEST_CASE("_FusedBatchMatMulV2 multiplies each batch by the weights, then applies the epilogue") {
+  // a = [[[1, 2]], [[3, -4]]] (batch 2 of 1x2), w = [[1, 0], [2, 1]]:
+  //   batch 0: [1 + 4, 0 + 2] = [5, 2]; batch 1: [3 - 8, 0 - 4] = [-5, -4]
+  //   + bias {1, 1} = [6, 3], [-4, -3]; relu = [6, 3], [0, 0]
+  const Tensor a = Tensor::from<float>({2, 1, 2}, {1, 2, 3, -4});
+  const Tensor w = Tensor::from<float>({2, 2}, {1, 0, 2, 1});
+  const Tensor bias = Tensor::from<float>({2}, {1, 1});
+  check_close(run_op1("_FusedBatchMatMulV2", {a, w, bias}, epilogue({"BiasAdd", "Relu"})),
+              Tensor::from<float>({2, 1, 2}, {6, 3, 0, 0}));
+  // adj_y reads w transposed, [[1, 2], [0, 1]]:
+  //   [1, 2] x w^T = [1, 2 + 2] = [1, 4]; [3, -4] x w^T = [3, 6 - 4] = [3, 2]
+  //   + residual [[10, 20]], [[30, 40]] = [11, 24], [33, 42]
+  Attrs adjoint = epilogue({"Add"});
+  adjoint["adj_y"] = true;
+  const Tensor residual = Tensor::from<float>({2, 1, 2}, {10, 20, 30, 40});
+  check_close(run_op1("_FusedBatchMatMulV2", {a, w, residual}, adjoint),
+              Tensor::from<float>({2, 1, 2}, {11, 24, 33, 42}));
+}
+
+TEST_CASE("_FusedLayerNorm normalizes every row over the last axis") {
+  // Row {1, 2, 3, 4}: mean 2.5, variance (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25; with epsilon
+  // 2.75, 1 / sqrt(4) = 0.5: (x - 2.5) * 0.5 = {-0.75, -0.25, 0.25, 0.75}, times scale
+  // {1, 2, 3, 4}, plus offset {0, 1, 0, -1} = {-0.75, 0.5, 0.75, 2}.
+  // Row {2, 2, 2, 2}: x - mean = 0, so y = offset.
+  const Tensor x = Tensor::from<float>({2, 1, 4}, {1, 2, 3, 4, 2, 2, 2, 2});
+  const Tensor scale = Tensor::from<float>({4}, {1, 2, 3, 4});
+  const Tensor offset = Tensor::from<float>({4}, {0, 1, 0, -1});
+  const Attrs attrs = {{"T", DType::float32}, {"epsilon", 2.75f}};
+  check_close(run_op1("_FusedLayerNorm", {x, scale, offset}, attrs),
+              Tensor::from<float>({2, 1, 4}, {-0.75f, 0.5f, 0.75f, 2, 0, 1, 0, -1}));
+  // epsilon 1e-12 on {0, 4}: mean 2, variance 4, 1 / sqrt(4) = 0.5: {-1, 1}.
+  check_close(run_op1("_FusedLayerNorm",
+                      {Tensor::from<float>({2}, {0, 4}), Tensor::from<float>({2}, {1, 1}),
+                       Tensor::from<float>({2}, {0, 0})},
+                      {{"T", DType::float32}, {"epsilon", 1e-12f}}),
+              Tensor::from<float>({2}, {-1, 1}));
+}
+
+TEST_CASE("the shape functions of _FusedBatchMatMulV2 and _FusedLayerNorm check their inputs") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 3, 4});
+  Value w = b.constant("w", Tensor(DType::float32, {4, 2}));
+  Value bias = b.constant("bias", Tensor(DType::float32, {2}));
+  Value wrong = b.constant("wrong", Tensor(DType::float32, {3}));
+  Value scalar = b.constant("scalar", Tensor::scalar(1.0f));
+  auto error_of = [&](const std::string& op, std::vector<Value> inputs, Attrs attrs) {
+    try {
+      b.op(op, std::move(inputs), std::move(attrs));
+    } catch (const Error& e) {
+      return e.code();
+    }
+    return Errc::internal;  // no error
+  };
+  CHECK(b.graph().node(b.op("_FusedBatchMatMulV2", {x, w, bias}, epilogue({"BiasAdd"})).node)
+            .outputs[0]
+            .str() == "float32[?,3,2]");
+  CHECK(error_of("_FusedBatchMatMulV2", {x, w, wrong}, epilogue({"BiasAdd"})) ==
+        Errc::shape_mismatch);  // 3 != 2 channels
+  const Value gamma = b.constant("gamma", Tensor(DType::float32, {4}));
+  const Attrs norm = {{"T", DType::float32}, {"epsilon", 1e-3f}};
+  CHECK(b.graph().node(b.op("_FusedLayerNorm", {x, gamma, gamma}, norm).node).outputs[0].str() ==
+        "float32[?,3,4]");
+  CHECK(error_of("_FusedLayerNorm", {x, wrong, gamma}, norm) == Errc::shape_mismatch);
+  CHECK(error_of("_FusedLayerNorm", {x, gamma, w}, norm) == Errc::shape_mismatch);  // rank 2
+  CHECK(error_of("_FusedLayerNorm", {scalar, gamma, gamma}, norm) == Errc::shape_mismatch);
+}

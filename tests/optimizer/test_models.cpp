@@ -174,7 +174,7 @@ TEST_CASE("O2 matches O0 and TensorFlow on the fixture models") {
   const fs::path root = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures" / "models";
   for (const char* name :
        {"conv_bn_relu", "digits_cnn", "mlp", "se_swish", "sepconv_residual", "tf1_graph",
-        "transformer_block"}) {
+        "transformer_block", "transformer_keras3"}) {
     SECTION(name) {
       const fs::path dir = root / name;
       const Graph g = load_saved_model((dir / "saved_model").string()).graph("serving_default");

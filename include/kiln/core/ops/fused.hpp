@@ -5,7 +5,10 @@
 //   _FusedConv2D(x, filter, args...)                 Conv2D's attributes, plus the epilogue
 //   _FusedDepthwiseConv2dNative(x, filter, args...)  DepthwiseConv2dNative's, plus the epilogue
 //   _FusedMatMul(a, b, args...)                      MatMul's, plus the epilogue
+//   _FusedBatchMatMulV2(a, b, args...)               BatchMatMulV2's, plus the epilogue
 //
+// The epilogue's channels are the output's last axis for the matrix products and the C of
+// NHWC / NCHW for the convolutions.
 // The epilogue is the attribute `fused_ops`, applied in order to each output element:
 //   "BiasAdd"  + bias[channel]: consumes one argument, a vector with one entry per channel;
 //              only as the first step (a folded BatchNorm ends up here too)
@@ -17,6 +20,12 @@
 //              (x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))))
 // with each step at most once. `num_args` counts the arguments, which follow the two main
 // inputs in the order the steps consume them.
+//
+// One fused op is no product: _FusedLayerNorm(x, scale, offset) {epsilon} is Keras'
+// LayerNormalization over the last axis, as the fuse pass finds it spelled out in Mean,
+// SquaredDifference, Rsqrt, Mul and Add nodes:
+//   y = (x - mean) / sqrt(variance + epsilon) * scale + offset
+// with mean and (biased) variance over the last axis of each row; scale and offset are [C].
 #pragma once
 
 #include <set>
@@ -117,6 +126,30 @@ inline std::vector<TensorType> infer_fused_matmul(const InferContext& ctx) {
   return {{ctx.dtype(0), check_epilogue(ctx, out, 1)}};
 }
 
+inline std::vector<TensorType> infer_fused_batch_matmul(const InferContext& ctx) {
+  const Shape out = nn::matmul_output_shape(ctx, ctx.attr<bool>("adj_x"), ctx.attr<bool>("adj_y"),
+                                            nn::BatchRule::broadcast);
+  return {{ctx.dtype(0), check_epilogue(ctx, out, out.has_rank() ? out.rank() - 1 : 0)}};
+}
+
+inline std::vector<TensorType> infer_fused_layer_norm(const InferContext& ctx) {
+  nn::expect_floating(ctx, 0);
+  Shape x = ctx.shape(0);
+  if (x.has_rank() && x.rank() == 0) {
+    throw ctx.error(Errc::shape_mismatch, "layer normalization needs a tensor of rank >= 1")
+        .input("0")
+        .found(x.str());
+  }
+  for (int i = 1; i <= 2; ++i) {
+    ctx.expect_rank(i, 1);
+    if (x.has_rank() && ctx.shape(i).has_rank()) {
+      x.set_dim(-1, merge_dim(ctx, x.dim(-1), ctx.shape(i).dim(0),
+                              i == 1 ? "channels and scale size" : "channels and offset size"));
+    }
+  }
+  return {{ctx.dtype(0), x}};
+}
+
 }  // namespace fused
 
 inline void register_fused_ops(OpCatalogue& catalogue) {
@@ -158,6 +191,20 @@ inline void register_fused_ops(OpCatalogue& catalogue) {
                  kVariadic,
                  with_epilogue({{"T", {}}, {"transpose_a", false}, {"transpose_b", false}}),
                  fused::infer_fused_matmul,
+                 /*forwards_inputs=*/false,
+                 {"T", "T", "T"}});
+  catalogue.add({"_FusedBatchMatMulV2",
+                 2,
+                 kVariadic,
+                 with_epilogue({{"T", {}}, {"adj_x", false}, {"adj_y", false}}),
+                 fused::infer_fused_batch_matmul,
+                 /*forwards_inputs=*/false,
+                 {"T", "T", "T"}});
+  catalogue.add({"_FusedLayerNorm",
+                 3,
+                 3,
+                 {{"T", {}}, {"epsilon", {}}},
+                 fused::infer_fused_layer_norm,
                  /*forwards_inputs=*/false,
                  {"T", "T", "T"}});
 }

@@ -1,0 +1,222 @@
+"""The models of the peer comparison, exported as SavedModels and converted to ONNX.
+
+    python bench/peers/models.py [--work DIR] [--models bert_encoder,resnet50] [--opset 17]
+
+Each model lands in WORK/<name>/ as saved_model/ (one `serving_default` signature with the
+input and output names below) and model.onnx (tf2onnx). A model whose folder already holds
+both is skipped, so a second run costs only the imports. Weights are random from a fixed
+seed: speed and agreement between engines do not need trained weights.
+
+| model           | input (signature name, dtype, shape)  | output                        |
+|-----------------|---------------------------------------|-------------------------------|
+| mobilenet_v2    | images, float32, [batch, 224, 224, 3] | logits, float32 [batch, 1000] |
+| resnet50        | images, float32, [batch, 224, 224, 3] | logits, float32 [batch, 1000] |
+| efficientnet_b0 | images, float32, [batch, 224, 224, 3] | logits, float32 [batch, 1000] |
+| bert_encoder    | input_ids, int32, [batch, 128]        | encoded, float32 [batch, 128, 256] |
+
+The classifiers end in logits (`classifier_activation=None`): a softmax over 1000 classes of
+random weights squeezes every output towards 1/1000 and would hide differences between
+engines. `bert_encoder()` is importable by other scripts (`from models import bert_encoder`)
+and works with Keras 2 (tf_keras) and Keras 3.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+SEED = 20240605
+IMAGE_SHAPE = (224, 224, 3)
+
+# The BERT-style encoder. Another engineer tunes Kiln on exactly this model: change it only
+# together with them.
+BERT_VOCAB = 8000
+BERT_SEQUENCE = 128
+BERT_WIDTH = 256
+BERT_HEADS = 4
+BERT_KEY_DIM = 64
+BERT_FFN = 1024
+BERT_LAYERS = 4
+BERT_DROPOUT = 0.1
+BERT_EPSILON = 1e-12
+
+MODELS = ("mobilenet_v2", "resnet50", "efficientnet_b0", "bert_encoder")
+
+
+def default_work_dir():
+    return Path(os.environ.get("KILN_BENCH_WORK",
+                               Path.home() / ".cache" / "kiln" / "bench-work"))
+
+
+def signature_names(name):
+    """(input name, input dtype, per-sample input shape, output name) of a model's signature."""
+    if name == "bert_encoder":
+        return "input_ids", "int32", (BERT_SEQUENCE,), "encoded"
+    return "images", "float32", IMAGE_SHAPE, "logits"
+
+
+def _keras():
+    from tensorflow import keras  # Keras 3 or tf_keras, whichever TensorFlow hands out
+    return keras
+
+
+def _position_embedding_layer():
+    """A layer adding a learned position embedding (Embedding(seq, width) on tf.range)."""
+    import tensorflow as tf
+    keras = _keras()
+
+    class TokenAndPositionEmbedding(keras.layers.Layer):
+        def __init__(self, vocab, sequence, width, **kwargs):
+            super().__init__(**kwargs)
+            self.sequence = sequence
+            self.token = keras.layers.Embedding(vocab, width, name="token_embedding")
+            self.position = keras.layers.Embedding(sequence, width, name="position_embedding")
+
+        def call(self, input_ids):
+            positions = tf.range(self.sequence)  # [seq]: broadcast over the batch
+            return self.token(input_ids) + self.position(positions)
+
+    return TokenAndPositionEmbedding
+
+
+def bert_encoder(layers=BERT_LAYERS):
+    """The BERT-style encoder: int32 input_ids [batch, 128] -> encoded [batch, 128, 256].
+
+    Token + learned position embeddings, then `layers` post-LN Transformer blocks:
+    MultiHeadAttention -> Dropout -> Add -> LayerNorm -> Dense(gelu) -> Dense -> Dropout -> Add
+    -> LayerNorm.
+    """
+    keras = _keras()
+    L = keras.layers
+    input_ids = keras.Input(shape=(BERT_SEQUENCE,), dtype="int32", name="input_ids")
+    embed = _position_embedding_layer()(BERT_VOCAB, BERT_SEQUENCE, BERT_WIDTH, name="embeddings")
+    hidden = embed(input_ids)
+    for i in range(layers):
+        attention = L.MultiHeadAttention(num_heads=BERT_HEADS, key_dim=BERT_KEY_DIM,
+                                         name=f"layer_{i}_attention")(hidden, hidden)
+        attention = L.Dropout(BERT_DROPOUT, name=f"layer_{i}_attention_dropout")(attention)
+        hidden = L.Add(name=f"layer_{i}_attention_add")([hidden, attention])
+        hidden = L.LayerNormalization(epsilon=BERT_EPSILON, name=f"layer_{i}_attention_norm")(
+            hidden)
+        ffn = L.Dense(BERT_FFN, activation="gelu", name=f"layer_{i}_ffn_in")(hidden)
+        ffn = L.Dense(BERT_WIDTH, name=f"layer_{i}_ffn_out")(ffn)
+        ffn = L.Dropout(BERT_DROPOUT, name=f"layer_{i}_ffn_dropout")(ffn)
+        hidden = L.Add(name=f"layer_{i}_ffn_add")([hidden, ffn])
+        hidden = L.LayerNormalization(epsilon=BERT_EPSILON, name=f"layer_{i}_ffn_norm")(hidden)
+    return keras.Model(input_ids, hidden, name="bert_encoder")
+
+
+def keras_model(name):
+    """A freshly initialised Keras model (call after seeding)."""
+    if name == "bert_encoder":
+        return bert_encoder()
+    apps = _keras().applications
+    build = {"mobilenet_v2": apps.MobileNetV2, "resnet50": apps.ResNet50,
+             "efficientnet_b0": apps.EfficientNetB0}[name]
+    return build(weights=None, input_shape=IMAGE_SHAPE, classifier_activation=None)
+
+
+def randomize_batch_norms(model, rng):
+    """Moves BatchNorm statistics and scales away from 0/1, so folding them is exercised with
+    values that matter (a fresh BatchNorm is the identity up to epsilon)."""
+    keras = _keras()
+    count = 0
+    for layer in model.layers:  # keras.applications models are flat
+        if not isinstance(layer, keras.layers.BatchNormalization):
+            continue
+        channels = layer.moving_mean.shape[-1]
+        layer.moving_mean.assign(rng.normal(0.0, 0.1, channels).astype("float32"))
+        layer.moving_variance.assign(rng.uniform(0.5, 1.5, channels).astype("float32"))
+        if layer.gamma is not None:
+            layer.gamma.assign(rng.uniform(0.8, 1.2, channels).astype("float32"))
+        if layer.beta is not None:
+            layer.beta.assign(rng.normal(0.0, 0.1, channels).astype("float32"))
+        count += 1
+    return count
+
+
+def save_saved_model(model, name, folder):
+    """Writes a SavedModel with one serving_default signature of our own names (Keras 3's
+    model.export names them after internal tensors, like keras_tensor_156 and output_0)."""
+    import tensorflow as tf
+    keras = _keras()
+    input_name, dtype, shape, output_name = signature_names(name)
+    spec = tf.TensorSpec((None,) + tuple(shape), getattr(tf, dtype), name=input_name)
+
+    def serve(x):
+        return {output_name: model(x, training=False)}
+
+    export = getattr(keras, "export", None)
+    if export is not None and hasattr(export, "ExportArchive"):
+        # Keras 3: its variables wrap tf.Variables, and tf.saved_model.save on a plain
+        # tf.Module would checkpoint copies of them that the graph's restore op assigns instead
+        # of the variables the signature reads. ExportArchive saves the real ones.
+        archive = export.ExportArchive()
+        archive.track(model)
+        archive.add_endpoint(name="serving_default", fn=serve, input_signature=[spec])
+        archive.write_out(str(folder), verbose=False)
+    else:  # Keras 2 (tf_keras): the model is a trackable with ordinary variables
+        signature = tf.function(serve, input_signature=[spec])
+        tf.saved_model.save(model, str(folder), signatures={"serving_default": signature})
+
+
+def convert_to_onnx(saved_model, onnx_file, opset):
+    command = [sys.executable, str(Path(__file__).with_name("to_onnx.py")),
+               "--saved-model", str(saved_model),
+               "--signature_def", "serving_default", "--opset", str(opset),
+               "--output", str(onnx_file)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0 or not onnx_file.exists():
+        sys.stderr.write(result.stdout + result.stderr)
+        raise RuntimeError(f"tf2onnx failed on {saved_model}")
+
+
+def is_exported(name, work):
+    folder = Path(work) / name
+    return (folder / "saved_model" / "saved_model.pb").exists() and (
+        folder / "model.onnx").exists()
+
+
+def export(name, work, opset=17):
+    """Makes WORK/name/{saved_model/, model.onnx} unless they are there already."""
+    folder = Path(work) / name
+    if is_exported(name, work):
+        print(f"models: {name}: cached in {folder}")
+        return folder
+    if folder.exists():
+        shutil.rmtree(folder)  # an earlier run stopped half-way
+    import tensorflow as tf
+    keras = _keras()
+    keras.utils.set_random_seed(SEED)  # Python, NumPy and TensorFlow seeds at once
+    model = keras_model(name)
+    folded = randomize_batch_norms(model, np.random.default_rng(SEED))
+    partial = folder.with_name(name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    save_saved_model(model, name, partial / "saved_model")
+    convert_to_onnx(partial / "saved_model", partial / "model.onnx", opset)
+    partial.rename(folder)
+    print(f"models: {name}: {model.count_params():,} parameters, {folded} BatchNorms "
+          f"randomized, TensorFlow {tf.__version__} -> {folder}")
+    return folder
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=default_work_dir())
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--opset", type=int, default=17)
+    args = parser.parse_args()
+    for name in args.models.split(","):
+        if name not in MODELS:
+            parser.error(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+        export(name, args.work, args.opset)
+
+
+if __name__ == "__main__":
+    main()

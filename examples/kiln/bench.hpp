@@ -1,0 +1,365 @@
+// `kiln bench`: how fast a model runs, compiled (O0/O1/O2) or node by node (eager), in the
+// terms onnxruntime_perf_test and OpenVINO's benchmark_app use.
+//
+//   kiln bench mobilenet_v2/ --threads 2 --batch 8 --compare --json result.json
+//
+// Optimized mode times session creation (import, then kiln::compile: optimize and prepare the
+// kernels), the first inference, then `warmup` untimed and `runs` timed inferences. Eager mode
+// runs the imported graph on an EagerInterpreter: one backend kernel per op, fresh buffers, no
+// fusion. --compare does both in one process on the same inputs and says how far apart their
+// outputs are. What --json writes is read by the peer-comparison scripts: keep its keys.
+#pragma once
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <kiln/eager.hpp>
+#include <kiln/session.hpp>
+
+#include "bench_inputs.hpp"
+#include "bench_profile.hpp"
+#include "bench_stats.hpp"
+#include "json.hpp"
+#include "levels.hpp"
+#include "model_files.hpp"
+#include "peak_rss.hpp"
+#include "progress.hpp"
+#include "run.hpp"
+
+namespace kiln::cli {
+
+inline constexpr const char* kBenchHelp =
+    "usage: kiln bench MODEL [flags]\n"
+    "\n"
+    "Times a model: session creation, first inference, then warmup and timed runs.\n"
+    "\n"
+    "  --signature_def S   signature to run (default serving_default, else the first)\n"
+    "  --tag_set T         MetaGraphDef tag set, comma-separated (default serve)\n"
+    "  --batch N           size for every unknown input dimension (default 1)\n"
+    "  --threads T         threads per run; 0 = all cores (default 0)\n"
+    "  --runs R            timed runs (default 50)\n"
+    "  --warmup W          untimed runs before them (default 5)\n"
+    "  -O0 | -O1 | -O2     optimization level of the compiled model (default -O2)\n"
+    "  --compare           also run eager (node by node, unoptimized) on the same inputs; print\n"
+    "                      both, the ratio eager/optimized of the medians and the largest\n"
+    "                      difference between their outputs\n"
+    "  --backend B         cpu (oneDNN; the default when built in) or reference\n"
+    "  --inputs x=f.npy,.. inputs from .npy files; the others are generated: the declared shape\n"
+    "                      with unknown sizes set to --batch, floats uniform in [-1, 1] and\n"
+    "                      integers uniform in [0, 100), from a fixed seed (same on every run)\n"
+    "  --profile           time every step of the compiled plan: a table by op, the 10\n"
+    "                      slowest steps, and the steps on reference (fallback) kernels\n"
+    "  --json FILE         write the results as JSON\n"
+    "\n"
+    "Percentiles are nearest-rank over the timed runs. Peak RSS is the whole process's.\n";
+
+// The flags `kiln bench` takes (main.cpp and the tests parse with the same sets).
+inline Args parse_bench_args(int argc, char** argv, int first) {
+  return args_with_levels(argc, argv, first,
+                          {"signature_def", "tag_set", "batch", "threads", "runs", "warmup",
+                           "backend", "inputs", "json"},
+                          {"compare", "profile", "help", "h"});
+}
+
+struct BenchSettings {
+  std::string model, signature, tag_set, inputs, json;
+  std::int64_t batch = 1;
+  int threads = 0, runs = 50, warmup = 5;
+  OptLevel level = OptLevel::O2;
+  bool compare = false, profile = false;
+  Backend backend = backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
+};
+
+namespace detail {
+
+// A whole number in [low, high] from flag `name`, or `fallback` when the flag is absent.
+inline std::int64_t count_flag(const Args& args, const std::string& name, std::int64_t fallback,
+                               std::int64_t low, std::int64_t high) {
+  if (!args.has(name)) return fallback;
+  const std::string text = args.get(name);
+  const std::string range = std::to_string(low) + " to " + std::to_string(high);
+  std::size_t used = 0;
+  long long value = 0;
+  try {
+    value = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || value < low || value > high) {
+    throw Error(Errc::invalid_argument, "--" + name + " takes a whole number")
+        .expected(range)
+        .found(text);
+  }
+  return value;
+}
+
+inline BenchSettings bench_settings(const Args& args) {
+  if (args.positional().size() != 1) {
+    throw Error(Errc::invalid_argument, "kiln bench takes one MODEL (see kiln bench --help)")
+        .found(std::to_string(args.positional().size()) + " positional arguments");
+  }
+  BenchSettings s;
+  s.model = args.positional()[0];
+  s.signature = args.get("signature_def");
+  s.tag_set = args.get("tag_set");
+  s.inputs = args.get("inputs");
+  s.json = args.get("json");
+  if (args.has("json") && s.json.empty()) {
+    throw Error(Errc::invalid_argument, "--json needs a file name");
+  }
+  s.batch = count_flag(args, "batch", 1, 1, std::int64_t{1} << 20);
+  s.threads = static_cast<int>(count_flag(args, "threads", 0, 0, 4096));
+  s.runs = static_cast<int>(count_flag(args, "runs", 50, 1, 100000000));
+  s.warmup = static_cast<int>(count_flag(args, "warmup", 5, 0, 100000000));
+  s.level = opt_level_from_name(chosen_level(args));
+  s.compare = args.has("compare");
+  s.profile = args.has("profile");
+  if (args.has("backend")) s.backend = backend_from_name(args.get("backend"));
+  require_backend(s.backend);
+  return s;
+}
+
+inline double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// The threads the runs use, as a number (0 means every core to Options, not to a reader).
+inline int threads_used(Backend backend, int threads) {
+#if defined(KILN_HAS_ONEDNN)
+  if (backend == Backend::cpu) return cpu_kernels::resolve_threads(threads);
+#endif
+  (void)backend;
+  (void)threads;
+  return 1;  // the reference kernels are single-threaded
+}
+
+// What one mode measured: its first run, its timed runs and the first run's outputs.
+struct ModeResult {
+  double first_run_ms = 0;
+  RunStats stats;
+  NamedTensors outputs;
+};
+
+// First run (timed alone), `warmup` untimed runs, `runs` timed runs of `run_once`, which is
+// told whether its run is one of the timed ones.
+inline ModeResult measure(const std::string& mode, const BenchSettings& s,
+                          const std::function<NamedTensors()>& first_run,
+                          const std::function<void(bool timed)>& run_once) {
+  ModeResult result;
+  Progress progress;
+  progress.update("[" + mode + "] first inference", 0, 1);
+  auto start = std::chrono::steady_clock::now();
+  result.outputs = first_run();
+  result.first_run_ms = ms_since(start);
+  for (int i = 0; i < s.warmup; ++i) {
+    progress.update("[" + mode + "] warmup", i, s.warmup);
+    run_once(false);
+  }
+  std::vector<double> times;
+  times.reserve(static_cast<std::size_t>(s.runs));
+  for (int i = 0; i < s.runs; ++i) {
+    progress.update("[" + mode + "] run", i, s.runs);
+    start = std::chrono::steady_clock::now();
+    run_once(true);
+    times.push_back(ms_since(start));
+  }
+  result.stats = summarize(std::move(times));
+  return result;
+}
+
+// The largest |a - b| over every output both have (NaN where one is NaN and the other is not,
+// or where shapes differ: the outputs are not comparable).
+inline double max_abs_difference(const NamedTensors& a, const NamedTensors& b) {
+  double worst = 0;
+  for (const auto& [name, x] : a) {
+    auto it = b.find(name);
+    if (it == b.end()) continue;
+    const Tensor& y = it->second;
+    if (x.shape() != y.shape()) return std::numeric_limits<double>::quiet_NaN();
+    for (std::int64_t i = 0; i < x.num_elements(); ++i) {
+      const double u = x.element_as_double(i), v = y.element_as_double(i);
+      if (std::isnan(u) || std::isnan(v)) {
+        if (std::isnan(u) != std::isnan(v)) return std::numeric_limits<double>::quiet_NaN();
+        continue;
+      }
+      if (u != v) worst = std::max(worst, std::fabs(u - v));
+    }
+  }
+  return worst;
+}
+
+// Whether some input was made up as integers (which a model may use as indices).
+inline bool made_up_integers(const NamedTensors& feeds, const NamedTensors& given) {
+  for (const auto& [name, t] : feeds) {
+    if (!given.count(name) && is_integer(t.dtype())) return true;
+  }
+  return false;
+}
+
+inline std::string describe_feeds(const NamedTensors& feeds, const NamedTensors& given) {
+  std::string text;
+  for (const auto& [name, t] : feeds) {
+    text += "  " + name + ": " + dtype_name(t.dtype()) + t.shape().str() +
+            (given.count(name) ? " (from file)" : " (generated)") + "\n";
+  }
+  return text;
+}
+
+}  // namespace detail
+
+inline int bench(const Args& args) {
+  if (args.has("help") || args.has("h")) {
+    std::cout << kBenchHelp;
+    return 0;
+  }
+  if (args.positional().empty()) {
+    std::cerr << kBenchHelp;
+    return 2;
+  }
+  const BenchSettings s = detail::bench_settings(args);
+  using detail::ms_since;
+
+  // Import: read the files and translate the signature into Kiln IR.
+  auto start = std::chrono::steady_clock::now();
+  const Model model = open_model(s.model, s.tag_set);
+  std::string signature;
+  Graph graph;
+  if (model.is_frozen_graph()) {
+    if (!s.signature.empty()) {
+      throw Error(Errc::invalid_argument, "a frozen graph has no signatures: drop --signature_def");
+    }
+    graph = model.graph_for_tensors(model.sink_nodes());
+  } else {
+    signature = s.signature;
+    if (signature.empty()) {
+      const std::vector<Signature>& all = model.signatures();
+      if (all.empty()) throw Error(Errc::not_found, "the model has no signatures").file(s.model);
+      signature = all.front().key;
+      for (const Signature& sig : all) {
+        if (sig.key == "serving_default") signature = sig.key;
+      }
+    }
+    graph = model.graph(signature);
+  }
+  const double import_ms = ms_since(start);
+
+  const NamedTensors given = read_inputs(s.inputs);
+  const NamedTensors feeds = bench_feeds(graph, given, s.batch);
+
+  // Compile: optimize for exactly the fed shapes and prepare the kernels.
+  const Options options = Options().backend(s.backend).threads(s.threads).level(s.level);
+  start = std::chrono::steady_clock::now();
+  const CompiledModel net = compile(with_fed_shapes(graph, feeds), options);
+  const double compile_ms = ms_since(start);
+  InputShapes shapes;
+  for (const auto& [name, tensor] : feeds) shapes[name] = tensor.shape();
+  const std::shared_ptr<const CompiledPlan> compiled = net.plan(shapes);
+  const Plan& plan = compiled->plan();
+
+  std::cout << "Model: " << s.model
+            << (signature.empty() ? " (frozen graph)" : " (signature " + signature + ")") << "\n"
+            << "Backend: " << backend_name(s.backend) << ", threads: "
+            << detail::threads_used(s.backend, s.threads) << (s.threads == 0 ? " (all cores)" : "")
+            << ", batch: " << s.batch << ", level: " << opt_level_name(s.level) << "\n"
+            << "Inputs:\n"
+            << detail::describe_feeds(feeds, given)
+            << "Session creation (import + optimize + compile): "
+            << format_ms(import_ms + compile_ms) << " ms (import " << format_ms(import_ms)
+            << ", optimize + compile " << format_ms(compile_ms) << ")\n"
+            << "Plan: " << plan.steps().size() << " steps, " << plan.fallback_count()
+            << " on reference kernels, arena " << opt::format_bytes(plan.memory_plan().arena_bytes)
+            << "\n"
+            << std::flush;
+
+  // Inputs in the plan's order, for CompiledPlan::run (the --profile path).
+  std::vector<Tensor> arranged;
+  for (const Graph::Port& port : plan.graph().inputs()) {
+    auto it = feeds.find(port.name);
+    arranged.push_back(it == feeds.end() ? Tensor() : it->second);
+  }
+  // Made-up integers may be out of range where a model takes indices (token ids): say so.
+  auto first_run = [&] {
+    try {
+      return net.run(feeds);
+    } catch (const Error&) {
+      if (detail::made_up_integers(feeds, given)) {
+        std::cerr << "kiln bench: integer inputs were generated uniform in [0, 100); if the "
+                     "model needs other values (token ids, indices), give them with --inputs\n";
+      }
+      throw;
+    }
+  };
+  std::vector<double> step_ms;
+  const detail::ModeResult optimized = detail::measure(
+      "optimized", s, first_run,
+      [&](bool timed) {
+        if (s.profile) {
+          compiled->run(arranged, timed ? &step_ms : nullptr);  // only timed runs are profiled
+        } else {
+          net.run(feeds);
+        }
+      });
+  std::cout << "First inference: " << format_ms(optimized.first_run_ms) << " ms\n"
+            << stats_line("optimized", optimized.stats) << "\n";
+  if (optimized.stats.median_ms > 0) {
+    std::cout << "Throughput: "
+              << format_ms(1000.0 * static_cast<double>(s.batch) / optimized.stats.median_ms)
+              << " samples/s (batch / median)\n";
+  }
+  std::cout << std::flush;
+
+  detail::ModeResult eager;
+  double ratio = 0;
+  if (s.compare) {
+    const EagerInterpreter interpreter(graph, s.backend, s.threads);
+    eager = detail::measure(
+        "eager", s, [&] { return interpreter.run(feeds); }, [&](bool) { interpreter.run(feeds); });
+    ratio = optimized.stats.median_ms > 0 ? eager.stats.median_ms / optimized.stats.median_ms : 0;
+    char diff[32];
+    std::snprintf(diff, sizeof diff, "%.3g", detail::max_abs_difference(eager.outputs,
+                                                                       optimized.outputs));
+    std::cout << "[eager] first inference: " << format_ms(eager.first_run_ms) << " ms\n"
+              << stats_line("eager", eager.stats) << "\n"
+              << "eager / optimized (medians): " << detail::fixed(ratio, 2) << "x\n"
+              << "max |eager - optimized| over the outputs: " << diff << "\n";
+  }
+  if (s.profile) std::cout << "\n" << profile_report(plan, step_ms, s.runs) << "\n";
+  const std::int64_t peak_rss = peak_rss_bytes();
+  std::cout << "Peak RSS: " << detail::fixed(static_cast<double>(peak_rss) / (1 << 20), 1)
+            << " MiB\n";
+
+  if (!s.json.empty()) {
+    JsonObject modes;
+    modes.raw("optimized", stats_json(optimized.stats));
+    if (s.compare) modes.raw("eager", stats_json(eager.stats));
+    JsonObject json;
+    json.str("model", s.model)
+        .str("signature", signature)
+        .num("batch", static_cast<double>(s.batch))
+        .num("threads", detail::threads_used(s.backend, s.threads))
+        .str("backend", backend_name(s.backend))
+        .str("level", opt_level_name(s.level))
+        .num("import_ms", import_ms)
+        .num("compile_ms", compile_ms)
+        .num("first_run_ms", optimized.first_run_ms)
+        .num("peak_rss_bytes", static_cast<double>(peak_rss))
+        .raw("modes", modes.text());
+    if (s.compare) json.num("eager_over_optimized", ratio);
+    std::ofstream out(s.json);
+    out << json.text() << "\n";
+    if (!out) throw Error(Errc::io_error, "cannot write the JSON results").file(s.json);
+    std::cout << "Wrote " << s.json << "\n";
+  }
+  return 0;
+}
+
+}  // namespace kiln::cli

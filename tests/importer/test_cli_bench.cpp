@@ -1,0 +1,220 @@
+// `kiln bench`: the JSON the peer-comparison scripts read, the report's lines, generated inputs,
+// nearest-rank percentiles, and clear errors for bad flags. Nothing here checks how fast
+// anything is: only that times were measured and reported.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "../../examples/kiln/bench.hpp"
+
+namespace fs = std::filesystem;
+using namespace kiln;
+
+namespace {
+
+const fs::path kModels = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures" / "models";
+
+std::string mlp() { return (kModels / "mlp" / "saved_model").string(); }
+
+// Runs `kiln bench` with `words` in this process; returns what it printed on stdout.
+std::string bench(std::vector<std::string> words) {
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  const cli::Args args = cli::parse_bench_args(static_cast<int>(argv.size()), argv.data(), 0);
+  std::ostringstream out;
+  std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
+  try {
+    cli::bench(args);
+  } catch (...) {
+    std::cout.rdbuf(saved);
+    throw;
+  }
+  std::cout.rdbuf(saved);
+  return out.str();
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The text of the JSON object that is the value of `key` in `json` (no braces in strings).
+std::string object_at(const std::string& json, const std::string& key) {
+  const std::size_t at = json.find("\"" + key + "\": {");
+  INFO("key " << key << " in " << json);
+  REQUIRE(at != std::string::npos);
+  const std::size_t open = json.find('{', at);
+  int depth = 0;
+  for (std::size_t i = open; i < json.size(); ++i) {
+    depth += json[i] == '{' ? 1 : json[i] == '}' ? -1 : 0;
+    if (depth == 0) return json.substr(open, i - open + 1);
+  }
+  FAIL("unbalanced braces");
+  return "";
+}
+
+// The number that is the value of `key` in `json`; fails the test if there is none.
+double number_at(const std::string& json, const std::string& key) {
+  const std::string quoted = "\"" + key + "\": ";
+  const std::size_t at = json.find(quoted);
+  INFO("key " << key << " in " << json);
+  REQUIRE(at != std::string::npos);
+  const char* start = json.c_str() + at + quoted.size();
+  char* end = nullptr;
+  const double value = std::strtod(start, &end);
+  REQUIRE(end != start);
+  return value;
+}
+
+}  // namespace
+
+TEST_CASE("kiln bench --compare --json writes every key the comparison scripts read") {
+  const fs::path json_file = fs::temp_directory_path() / "kiln_bench_mlp.json";
+  fs::remove(json_file);
+  const std::string out = bench({mlp(), "--compare", "--runs", "3", "--warmup", "1", "--threads",
+                                 "1", "--json", json_file.string()});
+  CHECK(has(out, "Session creation (import + optimize + compile): "));
+  CHECK(has(out, "First inference: "));
+  CHECK(has(out, "[optimized] runs: 3  average: "));
+  CHECK(has(out, "[eager] runs: 3  average: "));
+  CHECK(has(out, "eager / optimized (medians): "));
+  CHECK(has(out, "max |eager - optimized| over the outputs: "));
+  CHECK(has(out, "Peak RSS: "));
+  CHECK(has(out, "features: float32[1,20] (generated)"));  // unknown batch size -> --batch 1
+
+  const std::string json = read_file(json_file);
+  REQUIRE(!json.empty());
+  CHECK(has(json, "\"model\": \"" + mlp() + "\""));
+  CHECK(has(json, "\"signature\": \"serving_default\""));
+  CHECK(has(json, "\"level\": \"O2\""));
+  CHECK(has(json, "\"backend\": \"" + std::string(backend_name(cli::BenchSettings().backend)) +
+                      "\""));
+  CHECK(number_at(json, "batch") == 1);
+  CHECK(number_at(json, "threads") >= 1);
+  for (const char* key : {"import_ms", "compile_ms", "first_run_ms", "peak_rss_bytes",
+                          "eager_over_optimized"}) {
+    CHECK(number_at(json, key) > 0);
+  }
+  for (const char* mode : {"optimized", "eager"}) {
+    INFO("mode " << mode);
+    const std::string stats = object_at(object_at(json, "modes"), mode);
+    CHECK(number_at(stats, "runs") == 3);
+    for (const char* key : {"mean_ms", "min_ms", "median_ms", "p50_ms", "p90_ms", "p99_ms"}) {
+      CHECK(number_at(stats, key) > 0);
+    }
+    CHECK(number_at(stats, "min_ms") <= number_at(stats, "p50_ms"));
+    CHECK(number_at(stats, "p50_ms") <= number_at(stats, "p99_ms"));
+  }
+  fs::remove(json_file);
+}
+
+TEST_CASE("kiln bench without --compare measures the optimized model only") {
+  const fs::path json_file = fs::temp_directory_path() / "kiln_bench_o1.json";
+  const std::string out = bench({mlp(), "-O1", "--batch", "4", "--runs", "2", "--warmup", "0",
+                                 "--json", json_file.string()});
+  CHECK(has(out, "features: float32[4,20] (generated)"));
+  CHECK(has(out, "[optimized] runs: 2"));
+  CHECK(!has(out, "[eager]"));
+  const std::string json = read_file(json_file);
+  CHECK(has(json, "\"level\": \"O1\""));
+  CHECK(number_at(json, "batch") == 4);
+  CHECK(!has(json, "\"eager\""));
+  CHECK(!has(json, "eager_over_optimized"));
+  fs::remove(json_file);
+}
+
+TEST_CASE("kiln bench reads inputs from files and runs frozen graphs") {
+  const std::string image = (kModels / "conv_bn_relu" / "inputs" / "image.npy").string();
+  const std::string out = bench({(kModels / "conv_bn_relu" / "saved_model").string(), "--inputs",
+                                 "image=" + image, "--runs", "1", "--warmup", "0"});
+  CHECK(has(out, "image: float32[2,12,12,3] (from file)"));  // the fixture's batch of 2
+
+  const std::string frozen = (kModels / "frozen_graph" / "model.pb").string();
+  CHECK(has(bench({frozen, "--runs", "1", "--warmup", "0"}), "(frozen graph)"));
+  CHECK_THROWS_WITH(bench({frozen, "--signature_def", "serving_default"}),
+                    Catch::Contains("frozen graph has no signatures"));
+}
+
+TEST_CASE("kiln bench --profile prints the time by op and the slowest steps") {
+  const std::string out = bench({mlp(), "--profile", "--runs", "2", "--warmup", "0"});
+  CHECK(has(out, "Profile over 2 runs"));
+  CHECK(has(out, "MatMul"));
+  CHECK(has(out, "Top "));
+  CHECK(has(out, "steps run on reference kernels"));
+}
+
+TEST_CASE("kiln bench --help says how inputs are generated") {
+  const std::string help = bench({"--help"});
+  CHECK(has(help, "uniform in [-1, 1]"));
+  CHECK(has(help, "uniform in [0, 100)"));
+  CHECK(has(help, "--compare"));
+}
+
+TEST_CASE("kiln bench refuses bad flags with a message that names them") {
+  const std::string model = mlp();
+  CHECK_THROWS_WITH(bench({model, "--runs", "0"}), Catch::Contains("--runs takes a whole number"));
+  CHECK_THROWS_WITH(bench({model, "--runs", "ten"}), Catch::Contains("--runs takes a whole"));
+  CHECK_THROWS_WITH(bench({model, "--warmup", "-1"}), Catch::Contains("--warmup"));
+  CHECK_THROWS_WITH(bench({model, "--batch", "0"}), Catch::Contains("--batch"));
+  CHECK_THROWS_WITH(bench({model, "--batch", "2x"}), Catch::Contains("--batch"));
+  CHECK_THROWS_WITH(bench({model, "--threads", "-2"}), Catch::Contains("--threads"));
+  CHECK_THROWS_WITH(bench({model, "--backend", "gpu"}), Catch::Contains("unknown backend"));
+  CHECK_THROWS_WITH(bench({model, "-O1", "-O2"}), Catch::Contains("optimization level"));
+  CHECK_THROWS_WITH(bench({model, "-O7"}), Catch::Contains("optimization level"));
+  CHECK_THROWS_WITH(bench({model, "--frobnicate"}), Catch::Contains("unknown flag"));
+  CHECK_THROWS_WITH(bench({model, "--runs"}), Catch::Contains("flag needs a value"));
+  CHECK_THROWS_WITH(bench({model, "--json="}), Catch::Contains("--json needs a file name"));
+  CHECK_THROWS_WITH(bench({model, "extra"}), Catch::Contains("one MODEL"));
+  const std::string features = (kModels / "mlp" / "inputs" / "features.npy").string();
+  CHECK_THROWS_WITH(bench({model, "--inputs", "pixels=" + features}), Catch::Contains("pixels"));
+}
+
+TEST_CASE("bench percentiles are nearest-rank over the sorted times") {
+  // n = 5: P50 is the ceil(2.5) = 3rd smallest, P90 and P99 the 5th.
+  const cli::RunStats five = cli::summarize({5, 1, 4, 2, 3});
+  CHECK(five.runs == 5);
+  CHECK(five.min_ms == 1);
+  CHECK(five.mean_ms == 3);
+  CHECK(five.median_ms == 3);
+  CHECK(five.p50_ms == 3);
+  CHECK(five.p90_ms == 5);
+  CHECK(five.p99_ms == 5);
+  // n = 4: P50 is the 2nd smallest, while the median is between the 2nd and the 3rd.
+  const cli::RunStats four = cli::summarize({4, 3, 2, 1});
+  CHECK(four.p50_ms == 2);
+  CHECK(four.median_ms == 2.5);
+  CHECK(four.p90_ms == 4);  // ceil(3.6) = 4th
+  // n = 50: P90 is the 45th smallest, P99 the 50th.
+  std::vector<double> fifty;
+  for (int i = 50; i >= 1; --i) fifty.push_back(i);
+  CHECK(cli::summarize(fifty).p90_ms == 45);
+  CHECK(cli::summarize(fifty).p99_ms == 50);
+}
+
+TEST_CASE("bench inputs are generated in the documented ranges") {
+  std::mt19937_64 rng(cli::kBenchSeed);
+  const Tensor floats = cli::made_up_tensor(DType::float32, Shape{1000}, rng);
+  const Tensor ints = cli::made_up_tensor(DType::int32, Shape{1000}, rng);
+  double low = 1, high = -1;
+  for (std::int64_t i = 0; i < 1000; ++i) {
+    low = std::min(low, floats.element_as_double(i));
+    high = std::max(high, floats.element_as_double(i));
+    CHECK(ints.element_as_double(i) >= 0);
+    CHECK(ints.element_as_double(i) < 100);
+    CHECK(ints.element_as_double(i) == std::floor(ints.element_as_double(i)));
+  }
+  CHECK(low >= -1);
+  CHECK(high <= 1);
+  CHECK(low < -0.9);  // the whole range is used, not a corner of it
+  CHECK(high > 0.9);
+  CHECK(cli::bench_shape("x", Shape({-1, 28, 28, 1}), 8) == Shape({8, 28, 28, 1}));
+  CHECK_THROWS_AS(cli::bench_shape("x", Shape::unknown_rank(), 8), Error);
+}
