@@ -8,6 +8,7 @@
 #include "../../examples/kiln/run.hpp"
 #include "../../examples/kiln/show.hpp"
 #include "../support.hpp"
+#include "cli_capture.hpp"
 
 namespace fs = std::filesystem;
 using namespace kiln;
@@ -17,30 +18,14 @@ namespace {
 const fs::path kFixtures = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures";
 const fs::path kCorpus = fs::path(KILN_CORPUS_DIR);
 
-// Runs a CLI command with its arguments and returns what it printed on stdout.
-template <class Command>
-std::string capture(Command command, std::vector<std::string> words,
-                    const std::set<std::string>& valued, const std::set<std::string>& switches) {
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  cli::Args args(static_cast<int>(argv.size()), argv.data(), 0, valued, switches);
-  std::ostringstream out;
-  std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
-  try {
-    command(args);
-  } catch (...) {
-    std::cout.rdbuf(saved);
-    throw;
-  }
-  std::cout.rdbuf(saved);
-  return out.str();
-}
-
 std::string show(std::vector<std::string> words) {
-  return capture(cli::show, std::move(words), {"tag_set", "signature_def"}, {"all", "json"});
+  auto parse = [](int argc, char** argv, int first) {
+    return cli::Args(argc, argv, first, {"tag_set", "signature_def"}, {"all", "json"});
+  };
+  return test::capture_cli(cli::show, parse, std::move(words));
 }
 std::string run(std::vector<std::string> words) {
-  return capture(cli::run, std::move(words), {"tag_set", "signature_def", "inputs", "outputs", "outdir"}, {});
+  return test::capture_cli(cli::run, cli::run_args, std::move(words));
 }
 
 bool has(const std::string& text, const std::string& part) {

@@ -17,6 +17,7 @@
 #include "../../examples/kiln/opt.hpp"
 #include "../../examples/kiln/run.hpp"
 #include "../support.hpp"
+#include "cli_capture.hpp"
 #include "importer_test_util.hpp"
 
 namespace fs = std::filesystem;
@@ -30,29 +31,11 @@ std::string model_dir(const std::string& name) {
   return (kModels / name / "saved_model").string();
 }
 
-// Runs a command's function on words parsed by the command's own parser; returns stdout.
-template <class Command, class Parser>
-std::string capture(Command command, Parser parse, std::vector<std::string> words) {
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  const cli::Args args = parse(static_cast<int>(argv.size()), argv.data(), 0);
-  std::ostringstream out;
-  std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
-  try {
-    command(args);
-  } catch (...) {
-    std::cout.rdbuf(saved);
-    throw;
-  }
-  std::cout.rdbuf(saved);
-  return out.str();
-}
-
 std::string kiln_opt(std::vector<std::string> words) {
-  return capture(cli::opt, cli::opt_args, std::move(words));
+  return test::capture_cli(cli::opt, cli::opt_args, std::move(words));
 }
 std::string kiln_run(std::vector<std::string> words) {
-  return capture(cli::run, cli::run_args, std::move(words));
+  return test::capture_cli(cli::run, cli::run_args, std::move(words));
 }
 
 bool has(const std::string& text, const std::string& part) {
