@@ -1028,19 +1028,7 @@ inline PassResult fuse(Graph& graph, PassContext& context) {
   }
   if (!result.changed) return result;
 
-  // Control edges that waited on a removed chain node now wait on the fused node.
-  for (std::size_t i = 0; i < graph.size(); ++i) {
-    std::vector<NodeId> controls;
-    for (NodeId c : graph.node(static_cast<NodeId>(i)).control_inputs) {
-      auto it = fused_into.find(c);
-      const NodeId target = it == fused_into.end() ? c : it->second;
-      if (target != static_cast<NodeId>(i) &&
-          std::find(controls.begin(), controls.end(), target) == controls.end()) {
-        controls.push_back(target);
-      }
-    }
-    graph.node(static_cast<NodeId>(i)).control_inputs = std::move(controls);
-  }
+  redirect_control_edges(graph, fused_into);
   remove_nodes(graph, doomed);
   if (!refresh_types(graph))
     result.note("type inference failed after fusion; recorded types were kept");

@@ -334,19 +334,7 @@ inline void fuse_layer_norms(Graph& graph, std::int64_t budget, PassResult& resu
     graph.node(m.root) = std::move(fused);
     result.count("layer norms fused");
   }
-  // Control edges that waited on a replaced node now wait on the fused node.
-  for (std::size_t i = 0; i < graph.size(); ++i) {
-    std::vector<NodeId> controls;
-    for (NodeId c : graph.node(static_cast<NodeId>(i)).control_inputs) {
-      auto it = fused_into.find(c);
-      const NodeId target = it == fused_into.end() ? c : it->second;
-      if (target != static_cast<NodeId>(i) &&
-          std::find(controls.begin(), controls.end(), target) == controls.end()) {
-        controls.push_back(target);
-      }
-    }
-    graph.node(static_cast<NodeId>(i)).control_inputs = std::move(controls);
-  }
+  redirect_control_edges(graph, fused_into);
   remove_nodes(graph, doomed);
   result.changed = true;
 }

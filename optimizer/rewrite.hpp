@@ -2,6 +2,7 @@
 // removal, and re-running type inference without risking a half-updated graph.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <set>
@@ -148,6 +149,24 @@ inline std::size_t remove_dead_nodes(Graph& graph) {
   if (doomed_nodes.empty()) return 0;
   std::set<const Node*> doomed(doomed_nodes.begin(), doomed_nodes.end());
   return graph.remove_if([&](const Node& n) { return doomed.count(&n) > 0; });
+}
+
+// After fusion: control edges that waited on a node folded into another (`fused_into`: removed
+// node -> the node that absorbed it) now wait on that node; a node never waits on itself, and
+// no edge is listed twice.
+inline void redirect_control_edges(Graph& graph, const std::map<NodeId, NodeId>& fused_into) {
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const NodeId self = static_cast<NodeId>(i);
+    std::vector<NodeId> controls;
+    for (NodeId c : graph.node(self).control_inputs) {
+      auto it = fused_into.find(c);
+      const NodeId target = it == fused_into.end() ? c : it->second;
+      if (target != self && std::find(controls.begin(), controls.end(), target) == controls.end()) {
+        controls.push_back(target);
+      }
+    }
+    graph.node(self).control_inputs = std::move(controls);
+  }
 }
 
 // Removes the nodes whose ids are in `ids` (which nothing may still read through data edges).
