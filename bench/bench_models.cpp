@@ -33,23 +33,11 @@ void eager(benchmark::State& state, const BenchModel& m, const Settings& s) {
 }
 
 void optimized(benchmark::State& state, const BenchModel& m, const Settings& s) {
-  Prepared& p = prepared("optimized/" + m.name, m, s, [&](const Prepared& ready) {
-    const Options options = Options().backend(s.backend).threads(s.threads).level(OptLevel::O2);
-    auto net = std::make_shared<CompiledModel>(
-        compile(cli::with_fed_shapes(ready.graph, ready.feeds), options));
-    net->run(ready.feeds);  // the first call makes the arena
-    return std::shared_ptr<void>(net);
+  const Prepared& p = prepared("optimized/" + m.name, m, s, [&](const Prepared& ready) {
+    return compile_prepared(ready,
+                            Options().backend(s.backend).threads(s.threads).level(OptLevel::O2));
   });
-  if (!p.error.empty()) {
-    state.SkipWithError(p.error.c_str());
-    return;
-  }
-  const auto& net = *static_cast<const CompiledModel*>(p.runner.get());
-  for (auto _ : state) {
-    NamedTensors out = net.run(p.feeds);
-    benchmark::DoNotOptimize(out);
-  }
-  state.SetItemsProcessed(state.iterations() * s.batch);
+  time_compiled(state, p, s);
 }
 
 }  // namespace

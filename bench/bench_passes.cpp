@@ -37,26 +37,14 @@ std::vector<std::string> variants() {
 
 void ablation(benchmark::State& state, const BenchModel& m, const std::string& variant,
               const Settings& s) {
-  Prepared& p = prepared(m.name + "/" + variant, m, s, [&](const Prepared& ready) {
+  const Prepared& p = prepared(m.name + "/" + variant, m, s, [&](const Prepared& ready) {
     const std::string dropped = variant == "O2" ? "" : variant.substr(3);
-    const Options options =
-        Options().backend(s.backend).threads(s.threads).pipeline(o2_without(dropped));
-    auto net = std::make_shared<CompiledModel>(
-        compile(cli::with_fed_shapes(ready.graph, ready.feeds), options));
-    net->run(ready.feeds);  // the first call makes the arena
-    return std::shared_ptr<void>(net);
+    return compile_prepared(
+        ready, Options().backend(s.backend).threads(s.threads).pipeline(o2_without(dropped)));
   });
-  if (!p.error.empty()) {
-    state.SkipWithError(p.error.c_str());
-    return;
-  }
-  const auto& net = *static_cast<const CompiledModel*>(p.runner.get());
-  for (auto _ : state) {
-    NamedTensors out = net.run(p.feeds);
-    benchmark::DoNotOptimize(out);
-  }
-  state.SetItemsProcessed(state.iterations() * s.batch);
-  const Plan& plan = net.plan()->plan();
+  const CompiledModel* net = time_compiled(state, p, s);
+  if (!net) return;
+  const Plan& plan = net->plan()->plan();
   state.counters["steps"] = static_cast<double>(plan.steps().size());
   state.counters["fallbacks"] = static_cast<double>(plan.fallback_count());
 }
