@@ -9,8 +9,11 @@ packages=(
   catch2                            # tests
   libprotobuf-dev protobuf-compiler libsnappy-dev  # SavedModel importer
   libdnnl-dev libeigen3-dev         # CPU backend
+  ocl-icd-opencl-dev                # Debian's dnnl-config.cmake asks for OpenCL; a recommend only
+  libcli11-dev nlohmann-json3-dev   # the kiln tool's flags and JSON
   libbenchmark-dev                  # benchmarks
   python3 graphviz                  # fixture scripts, DOT pictures of graphs
+  git ca-certificates               # the packaging tests clone nothing, but users clone Kiln
 )
 
 missing=()

@@ -4,8 +4,8 @@
 //
 //   tests/fixtures/models/<name>/          a fixture: saved_model/ (first line of
 //                                          signature_def.txt names the signature) or model.pb
-//   tests/fixtures/corpus/<model>/<sig>/   one signature of ../shared/corpus/<model>
-//   tests/fixtures/corpus/frozen/<name>/   the frozen graph ../shared/corpus/frozen/<name>.pb
+//   tests/fixtures/corpus/<model>/<sig>/   one signature of tests/fixtures/corpus_models/<model>
+//   tests/fixtures/corpus/frozen/<name>/   the frozen graph corpus_models/frozen/<name>.pb
 //
 // Programs that include this define KILN_SOURCE_DIR and KILN_CORPUS_DIR.
 #pragma once
@@ -88,10 +88,9 @@ inline std::vector<ConformanceCase> fixture_cases() {
   return cases;
 }
 
-// Every stored signature of the shared corpus's SavedModels (empty when the corpus is absent).
+// Every stored signature of the corpus's SavedModels.
 inline std::vector<ConformanceCase> corpus_saved_model_cases() {
   std::vector<ConformanceCase> cases;
-  if (!fs::exists(kCorpus)) return cases;
   for (const fs::path& model : sorted_entries(kFixtures / "corpus")) {
     if (!fs::is_directory(model) || model.filename() == "frozen") continue;
     for (const fs::path& sig : sorted_entries(model)) {
@@ -104,7 +103,6 @@ inline std::vector<ConformanceCase> corpus_saved_model_cases() {
 
 inline std::vector<ConformanceCase> corpus_frozen_cases() {
   std::vector<ConformanceCase> cases;
-  if (!fs::exists(kCorpus)) return cases;
   for (const fs::path& data : sorted_entries(kFixtures / "corpus" / "frozen")) {
     const std::string name = data.filename().string();
     cases.push_back({"frozen/" + name, kCorpus / "frozen" / (name + ".pb"), "", data});

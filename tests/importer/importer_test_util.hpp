@@ -32,7 +32,7 @@ inline std::string corpus(const std::string& relative) {
   return std::string(KILN_CORPUS_DIR) + "/" + relative;
 }
 
-// The corpus SavedModels (folders under ../shared/corpus; all have a variables/ folder).
+// The corpus SavedModels (folders under tests/fixtures/corpus_models; all have variables/).
 inline const std::vector<std::string>& corpus_models() {
   static const std::vector<std::string> models = {
       "captured_constants_tf24", "half_plus_two_mkl_tf1", "half_plus_two_tf1",
