@@ -13,7 +13,6 @@ packages=(
   libcli11-dev nlohmann-json3-dev   # the kiln tool's flags and JSON
   libbenchmark-dev                  # benchmarks
   python3 graphviz                  # fixture scripts, DOT pictures of graphs
-  git ca-certificates               # the packaging tests clone nothing, but users clone Kiln
 )
 
 missing=()
