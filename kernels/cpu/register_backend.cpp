@@ -10,7 +10,9 @@
 //
 // The variable below is initialized before main() runs, or when the shared library holding it is
 // loaded. Two libraries that both link kiln::onednn register twice; register_backend() keeps the
-// first definition of a name and ignores the second, so that is harmless.
+// first definition of a name and ignores the second, so that is harmless. A static library should
+// link kiln::onednn PUBLIC: the program then compiles its own copy, whereas the library's copy,
+// an archive member that nothing references, may be left out by the linker.
 //
 // Without CMake, compile this file into the program: g++ -I<prefix>/include app.cpp
 // <prefix>/include/kiln/kernels/cpu/register_backend.cpp -ldnnl.
