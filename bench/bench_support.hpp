@@ -59,7 +59,7 @@ inline std::int64_t env_count(const char* name, std::int64_t fallback, std::int6
 struct Settings {
   int threads = 2;
   std::int64_t batch = 1;
-  Backend backend = backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
+  Backend backend = default_backend();
 };
 
 inline Settings settings_from_env() {

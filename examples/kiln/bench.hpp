@@ -75,7 +75,7 @@ struct BenchSettings {
   int threads = 0, runs = 50, warmup = 5;
   OptLevel level = OptLevel::O2;
   bool compare = false, profile = false;
-  Backend backend = backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
+  Backend backend = default_backend();
 };
 
 namespace detail {
@@ -134,12 +134,7 @@ inline double ms_since(std::chrono::steady_clock::time_point start) {
 
 // The threads the runs use, as a number (0 means every core to Options, not to a reader).
 inline int threads_used(Backend backend, int threads) {
-#if defined(KILN_HAS_ONEDNN)
-  if (backend == Backend::cpu) return cpu_kernels::resolve_threads(threads);
-#endif
-  (void)backend;
-  (void)threads;
-  return 1;  // the reference kernels are single-threaded
+  return require_backend(backend).threads.resolve(threads);  // 1 on single-threaded backends
 }
 
 // What one mode measured: its first run, its timed runs and the first run's outputs.

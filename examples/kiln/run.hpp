@@ -65,10 +65,8 @@ inline int run(const Args& args) {
     throw Error(Errc::invalid_argument, kRunUsage);
   }
   const std::string level = chosen_level(args);
-  const Backend default_backend =
-      backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
   const Backend backend =
-      args.has("backend") ? backend_from_name(args.get("backend")) : default_backend;
+      args.has("backend") ? backend_from_name(args.get("backend")) : default_backend();
   require_backend(backend);
   const int threads = args.has("threads") ? run_detail::thread_count(args.get("threads")) : 0;
   Graph graph = graph_from_args(args);

@@ -32,11 +32,8 @@ class EagerInterpreter {
   // `threads` is the thread count the backend's kernels get (0: the runtime's default).
   explicit EagerInterpreter(const Graph& graph, Backend backend = Backend::reference,
                             int threads = 0)
-      : graph_(graph), backend_(backend), threads_(threads) {
-    require_backend(backend_);
-#if defined(KILN_HAS_ONEDNN)
-    threads_ = cpu_kernels::resolve_threads(threads_);
-#endif
+      : graph_(graph), backend_(backend), def_(&require_backend(backend)) {
+    threads_ = def_->threads.resolve(threads);
     verify(graph_);
     plan();
   }
@@ -65,9 +62,7 @@ class EagerInterpreter {
         throw Error(Errc::invalid_argument, "graph input was not fed").input(port.name);
       }
     }
-#if defined(KILN_HAS_ONEDNN)
-    cpu_kernels::ThreadScope threads(threads_);
-#endif
+    ThreadScope threads(def_->threads, threads_);
     for (const Step& step : steps_) {
       const std::size_t id = static_cast<std::size_t>(step.node);
       if (!fed[id]) {
@@ -171,12 +166,10 @@ class EagerInterpreter {
       }
       outputs.emplace_back(t.dtype, t.shape);
     }
-    int op_threads = threads_;
-#if defined(KILN_HAS_ONEDNN)
     // Tiny ops run on one thread, as in a compiled plan, and are prepared so.
-    op_threads = cpu_kernels::threads_for(KernelRequest(node, types, out_types), threads_);
-    cpu_kernels::ThreadScope threads(op_threads);
-#endif
+    const int op_threads =
+        def_->threads.threads_for(KernelRequest(node, types, out_types), threads_);
+    ThreadScope threads(def_->threads, op_threads);
     const PreparedKernel& kernel = kernel_for(id, types, out_types, inputs, op_threads);
     std::unique_ptr<KernelState> state = kernel.make_state();
     Tensor scratch(DType::uint8, Shape{static_cast<std::int64_t>(kernel.scratch_bytes() + 1)});
@@ -190,9 +183,7 @@ class EagerInterpreter {
     args.scratch = scratch.raw();
     args.state = state.get();
     kernel.run(args);
-#if defined(KILN_HAS_ONEDNN)
-    cpu_kernels::thread_stream().wait();
-#endif
+    if (def_->finish) def_->finish();
     return outputs;
   }
 
@@ -212,7 +203,7 @@ class EagerInterpreter {
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       request.constants.push_back(comes_from_constant(node.inputs[i]) ? &inputs[i] : nullptr);
     }
-    KernelPtr kernel = make_kernel(backend_, request);
+    KernelPtr kernel = make_kernel(*def_, request);
     return *kernels_->cache.emplace(key, std::move(kernel)).first->second;
   }
 
@@ -254,7 +245,8 @@ class EagerInterpreter {
   };
 
   Graph graph_;  // a copy: constants are shared handles, so this is cheap and lifetime-safe
-  Backend backend_ = Backend::reference;
+  Backend backend_;
+  const BackendDef* def_;  // the registry's entry for backend_
   int threads_ = 0;
   std::vector<Step> steps_;
   std::shared_ptr<KernelCache> kernels_ = std::make_shared<KernelCache>();

@@ -32,7 +32,7 @@
 namespace kiln {
 
 struct PlanOptions {
-  Backend backend = Backend::cpu;
+  Backend backend = default_backend();
   int threads = 0;  // 0: the runtime's default (all cores)
 };
 
@@ -42,7 +42,7 @@ class Plan {
   struct StepInfo {
     std::string node, op, epilogue, implementation, output;
     bool fallback = false;
-    int threads = 0;  // OpenMP threads (0: the runtime's default)
+    int threads = 0;  // the threads it runs with
   };
 
   class Instance {
@@ -56,11 +56,9 @@ class Plan {
 
   // `graph` must have fully known shapes wherever the outputs depend on it (run the optimizer
   // and type inference with concrete input shapes first).
-  Plan(Graph graph, PlanOptions options) : graph_(std::move(graph)), options_(options) {
-    require_backend(options_.backend);
-#if defined(KILN_HAS_ONEDNN)
-    options_.threads = cpu_kernels::resolve_threads(options_.threads);
-#endif
+  Plan(Graph graph, PlanOptions options)
+      : graph_(std::move(graph)), options_(options), backend_(&require_backend(options.backend)) {
+    options_.threads = backend_->threads.resolve(options_.threads);
     memory_ = opt::make_memory_plan(graph_);
     assign_slots();
     prepare_steps();
@@ -115,15 +113,11 @@ class Plan {
       produced.emplace_back(b.type.dtype, b.type.shape);
       slots[b.slot] = produced.back().raw();
     }
-#if defined(KILN_HAS_ONEDNN)
-    cpu_kernels::ThreadScope threads(options_.threads);
-#endif
+    ThreadScope threads(backend_->threads, options_.threads);
     if (step_ms) step_ms->resize(steps_.size(), 0.0);
     for (std::size_t s = 0; s < steps_.size(); ++s) {
       const Step& step = steps_[s];
-#if defined(KILN_HAS_ONEDNN)
       threads.set(step.threads);
-#endif
       std::vector<const void*>& in = instance.step_inputs_[s];
       std::vector<void*>& out = instance.step_outputs_[s];
       for (std::size_t k = 0; k < in.size(); ++k) in[k] = slots[step.inputs[k]];
@@ -139,16 +133,12 @@ class Plan {
       }
       const auto start = std::chrono::steady_clock::now();
       step.kernel->run(args);
-#if defined(KILN_HAS_ONEDNN)
-      if (options_.backend == Backend::cpu) cpu_kernels::thread_stream().wait();
-#endif
+      if (backend_->finish) backend_->finish();
       (*step_ms)[s] +=
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
     }
-#if defined(KILN_HAS_ONEDNN)
-    if (options_.backend == Backend::cpu) cpu_kernels::thread_stream().wait();
-#endif
+    if (backend_->finish) backend_->finish();
     std::vector<Tensor> results;
     results.reserve(outputs_.size());
     for (const OutputPort& port : outputs_) {
@@ -206,7 +196,7 @@ class Plan {
     NodeId node;
     KernelPtr kernel;
     std::vector<int> inputs, outputs;  // slots
-    int threads = 0;                   // the OpenMP threads it runs with
+    int threads = 0;                   // the threads it runs with
   };
   struct InputSlot {
     int slot;
@@ -306,10 +296,8 @@ class Plan {
   }
 
   void prepare_steps() {
-#if defined(KILN_HAS_ONEDNN)
     // oneDNN sizes some kernels for the thread count they are created under.
-    cpu_kernels::ThreadScope threads(options_.threads);
-#endif
+    ThreadScope threads(backend_->threads, options_.threads);
     for (NodeId id : memory_.schedule) {
       const Node& node = graph_.node(id);
       const OpDef* def = op_catalogue().find(node.op);
@@ -330,13 +318,11 @@ class Plan {
         step.outputs.push_back(out);
         request.output_aliases.push_back(aliased_input(step, out, node.outputs[i]));
       }
-#if defined(KILN_HAS_ONEDNN)
       // Tiny ops run on one thread; oneDNN must create them under the count they run with.
-      step.threads = cpu_kernels::threads_for(request, options_.threads);
+      step.threads = backend_->threads.threads_for(request, options_.threads);
       request.threads = step.threads;
       threads.set(step.threads);
-#endif
-      step.kernel = make_kernel(options_.backend, request);
+      step.kernel = make_kernel(*backend_, request);
       scratch_bytes_ = std::max(scratch_bytes_, step.kernel->scratch_bytes());
       owned_bytes_ += step.kernel->owned_bytes();
 
@@ -380,6 +366,7 @@ class Plan {
 
   Graph graph_;
   PlanOptions options_;
+  const BackendDef* backend_;  // the registry's entry for options_.backend
   opt::MemoryPlan memory_;
   std::vector<Slot> slots_;
   std::map<Value, int> value_slot_;

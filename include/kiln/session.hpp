@@ -64,7 +64,8 @@ inline OptLevel opt_level_from_name(std::string_view name) {
 
 class Options {
  public:
-  // `cpu` (oneDNN, the default when the program links kiln::onednn) or `reference`.
+  // `cpu` (oneDNN, the default when the program links kiln::onednn), `reference`, or any
+  // backend registered by name (backend_from_name). Unset: default_backend().
   Options& backend(Backend b) {
     backend_ = b;
     return *this;
@@ -98,7 +99,7 @@ class Options {
     return *this;
   }
 
-  Backend backend() const { return backend_; }
+  Backend backend() const { return backend_ ? *backend_ : default_backend(); }
   int threads() const { return threads_; }
   OptLevel level() const { return level_; }
   const std::string& signature() const { return signature_; }
@@ -106,7 +107,7 @@ class Options {
   const std::optional<opt::Pipeline>& pipeline() const { return pipeline_; }
 
  private:
-  Backend backend_ = backend_available(Backend::cpu) ? Backend::cpu : Backend::reference;
+  std::optional<Backend> backend_;
   int threads_ = 0;
   OptLevel level_ = OptLevel::O2;
   std::string signature_ = "serving_default";
@@ -399,6 +400,7 @@ inline CompiledModel compile(Graph graph, const Options& options = {}) {
   }
   impl->graph = std::move(graph);
   impl->options = options;
+  impl->options.backend(options.backend());  // an unset backend is pinned: every plan uses one
   CompiledModel model(impl);
   // Compile for the declared shapes now, so that a model Kiln cannot run fails here.
   bool all_ranked = true;

@@ -1,8 +1,11 @@
-// The `cpu` backend's kernel table: which op each oneDNN (or Eigen, or Kiln loop) kernel serves.
-// Ops not listed, and requests a kernel declines (another dtype, a layout or shape it does not
-// cover), run on the reference kernels; include/kiln/backend.hpp makes that choice and records it.
+// The `cpu` backend: its kernel table (which op each oneDNN, Eigen or Kiln-loop kernel serves)
+// and its BackendDef. Ops not listed, and requests a kernel declines (another dtype, a layout or
+// shape it does not cover), run on the reference kernels; make_kernel() in <kiln/backend.hpp>
+// makes that choice and records it. A program has this backend when it links kiln::onednn,
+// which compiles register_backend.cpp into it.
 #pragma once
 
+#include <kiln/kernels/backend_def.hpp>
 #include <map>
 #include <string>
 
@@ -18,11 +21,9 @@
 
 namespace kiln::cpu_kernels {
 
-using FactoryTable = std::map<std::string, KernelFactory, std::less<>>;
-
-inline const FactoryTable& kernel_table() {
-  static const FactoryTable table = [] {
-    FactoryTable t;
+inline const KernelFactoryTable& kernel_table() {
+  static const KernelFactoryTable table = [] {
+    KernelFactoryTable t;
     for (const char* op :
          {"Conv2D", "DepthwiseConv2dNative", "_FusedConv2D", "_FusedDepthwiseConv2dNative"}) {
       t[op] = make_conv_kernel;
@@ -61,6 +62,18 @@ inline const FactoryTable& kernel_table() {
     return t;
   }();
   return table;
+}
+
+inline BackendDef backend_def() {
+  BackendDef def;
+  def.name = "cpu";
+  def.description = "oneDNN and Eigen kernels where they pay, the reference kernels elsewhere";
+  def.kernels = kernel_table;
+  def.reference_fallback = true;
+  def.preference = 1;  // preferred to `reference`
+  def.threads = openmp_threads();
+  def.finish = [] { thread_stream().wait(); };
+  return def;
 }
 
 }  // namespace kiln::cpu_kernels

@@ -14,7 +14,7 @@
 
 #include <optional>
 
-#include "kernel.hpp"
+#include <kiln/kernels/prepared_kernel.hpp>
 
 namespace kiln::cpu_kernels {
 

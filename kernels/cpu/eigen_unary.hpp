@@ -7,7 +7,7 @@
 #include <string>
 #include <unsupported/Eigen/SpecialFunctions>
 
-#include "kernel.hpp"
+#include <kiln/kernels/prepared_kernel.hpp>
 
 namespace kiln::cpu_kernels {
 

@@ -18,7 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "kernel.hpp"
+#include <kiln/kernels/prepared_kernel.hpp>
 #include "threads.hpp"
 
 namespace kiln::cpu_kernels {
@@ -163,7 +163,7 @@ inline std::shared_ptr<const ReorderedWeights> reordered(const Tensor& value,
   made->to = to;
   made->target = memory(to, engine());
   {
-    const ThreadScope one_thread(1);
+    const ThreadScope one_thread(openmp_threads(), 1);
     memory source(from, engine(), const_cast<void*>(value.raw()));  // only read
     dnnl::stream stream(engine());
     dnnl::reorder(source, made->target).execute(stream, source, made->target);

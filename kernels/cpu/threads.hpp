@@ -1,4 +1,4 @@
-// How many threads oneDNN uses on the calling thread.
+// How many threads oneDNN uses on the calling thread: the `cpu` backend's ThreadControl.
 //
 // Debian's oneDNN runs on OpenMP (libgomp), and reads the calling thread's OpenMP thread count
 // both when it creates a primitive (some implementations size their work split then) and when
@@ -15,7 +15,8 @@
 #include <cstdint>
 #include <string>
 
-#include "kernel.hpp"
+#include <kiln/kernels/prepared_kernel.hpp>
+#include <kiln/kernels/thread_control.hpp>
 
 namespace kiln::cpu_kernels {
 
@@ -39,39 +40,6 @@ class OpenMP {
   void (*set_)(int) = nullptr;
   int (*get_)() = nullptr;
 };
-
-// Sets the calling thread's OpenMP thread count for a scope (and lets it change within, step by
-// step) and restores it after, so that a run leaves the embedding application's own OpenMP
-// settings as it found them.
-class ThreadScope {
- public:
-  explicit ThreadScope(int threads) {
-    if (threads <= 0 || !OpenMP::get().available()) return;
-    previous_ = current_ = OpenMP::get().max_threads();
-    set(threads);
-  }
-  ~ThreadScope() {
-    if (previous_ > 0 && current_ != previous_) OpenMP::get().set_threads(previous_);
-  }
-  ThreadScope(const ThreadScope&) = delete;
-  ThreadScope& operator=(const ThreadScope&) = delete;
-
-  // A no-op outside a scope that took control, and when the count does not change.
-  void set(int threads) {
-    if (previous_ <= 0 || threads <= 0 || threads == current_) return;
-    OpenMP::get().set_threads(threads);
-    current_ = threads;
-  }
-
- private:
-  int previous_ = 0;
-  int current_ = 0;
-};
-
-// `threads`, or the runtime's default count for 0.
-inline int resolve_threads(int threads) {
-  return threads > 0 ? threads : OpenMP::get().max_threads();
-}
 
 // The threads one step gets out of the plan's `threads`. Waking a second thread and joining it
 // costs a few microseconds, more than a tiny op takes on one core, so those run alone; the
@@ -101,6 +69,15 @@ inline int threads_for(const KernelRequest& request, int threads) {
   const bool tiny =
       reduction > 0 ? elements < kMinMultiplyAdds / reduction : elements < kMinElements;
   return tiny ? 1 : threads;
+}
+
+// The hooks the `cpu` backend lends to plans and the eager interpreter (kernels/backend_def.hpp).
+inline ThreadControl openmp_threads() {
+  ThreadControl control;
+  control.current = [] { return OpenMP::get().max_threads(); };
+  control.set = [](int threads) { OpenMP::get().set_threads(threads); };
+  control.for_kernel = threads_for;
+  return control;
 }
 
 }  // namespace kiln::cpu_kernels

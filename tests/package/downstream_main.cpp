@@ -4,7 +4,30 @@
 #include <kiln/kiln.hpp>
 
 #include <iostream>
+#include <string>
 #include <vector>
+
+#if defined(KILN_DOWNSTREAM_WITH_CPU)
+std::string downstream_plugin_kernel();  // downstream_plugin.cpp, a shared library
+
+// This program and its plugin both link kiln::onednn, so both registered `cpu`: the registry
+// must hold it once, beside `reference`, and the plugin must get the cpu backend's own kernel.
+bool check_cpu_backend() {
+  std::string names;
+  for (const kiln::BackendDef* def : kiln::registered_backends()) names += def->name + " ";
+  if (names != "cpu reference ") {
+    std::cerr << "registered backends: " << names << "(expected cpu and reference)\n";
+    return false;
+  }
+  const std::string kernel = downstream_plugin_kernel();
+  if (kernel.empty() || kernel.rfind("reference", 0) == 0) {
+    std::cerr << "the plugin's AddV2 kernel on cpu is '" << kernel << "', not the cpu backend's\n";
+    return false;
+  }
+  std::cout << "kiln downstream: backends " << names << "(plugin's AddV2: " << kernel << ")\n";
+  return true;
+}
+#endif
 
 int main() {
   try {
@@ -29,6 +52,9 @@ int main() {
       }
     }
     std::cout << "kiln downstream: AddV2 " << out[0] << '\n';
+#if defined(KILN_DOWNSTREAM_WITH_CPU)
+    if (!check_cpu_backend()) return 1;
+#endif
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "kiln downstream failed: " << e.what() << '\n';

@@ -1,5 +1,5 @@
-// The shape of a prepared kernel, shared by every backend: the oneDNN kernels in this folder, the
-// reference fallback (fallback.hpp) and whatever backend comes next.
+// The shape of a prepared kernel, shared by every backend: the oneDNN kernels (cpu/), the
+// reference kernels wrapped as prepared kernels (reference/backend.hpp), and whatever comes next.
 //
 // A kernel is made once per node and input shapes, by a factory that sees the node, the concrete
 // types of its inputs and outputs, and the values of its constant inputs (prepare: validate,
@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <kiln/core/graph.hpp>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -87,5 +88,8 @@ using KernelPtr = std::unique_ptr<PreparedKernel>;
 // Makes a kernel for a request, or returns null (after request.decline(why)) when the request
 // is outside what it handles fast: the caller then falls back to the reference kernel.
 using KernelFactory = KernelPtr (*)(const KernelRequest& request);
+
+// A backend's kernels: the factory for each op it has a kernel for.
+using KernelFactoryTable = std::map<std::string, KernelFactory, std::less<>>;
 
 }  // namespace kiln

@@ -1,5 +1,5 @@
 // The reference kernels as prepared kernels: the whole `reference` backend, and the fallback of
-// the `cpu` backend for every op without a fast kernel.
+// every host-memory backend (`cpu`) for the ops it has no kernel for.
 //
 // The reference kernels take Tensors, so run() wraps the raw buffers in views. A view's Shape is
 // a small vector, so this path allocates a little on every run: it is the slow path anyway, and
@@ -7,17 +7,17 @@
 #pragma once
 
 #include <cstring>
-#include <kiln/kernels/reference/reference.hpp>
+#include <kiln/kernels/backend_def.hpp>
 #include <string>
 #include <vector>
 
-#include "kernel.hpp"
+#include "reference.hpp"
 
-namespace kiln::cpu_kernels {
+namespace kiln::reference {
 
 class ReferenceKernel final : public PreparedKernel {
  public:
-  ReferenceKernel(const KernelRequest& request, reference::Kernel fn, std::string why)
+  ReferenceKernel(const KernelRequest& request, Kernel fn, std::string why)
       : node_(request.node), fn_(fn), inputs_(request.inputs), outputs_(request.outputs) {
     implementation_ = why.empty() ? "reference" : "reference (" + why + ")";
     // An output that shares bytes with an input must not be cleared before the kernel reads it.
@@ -48,17 +48,41 @@ class ReferenceKernel final : public PreparedKernel {
 
  private:
   Node node_;  // a copy: attributes are shared handles or small
-  reference::Kernel fn_;
+  Kernel fn_;
   std::vector<TensorType> inputs_, outputs_;
   std::vector<bool> clear_;
 };
 
-// The reference kernel for `request`, or null when the op has none.
-inline KernelPtr make_reference_kernel(const KernelRequest& request, std::string why = "") {
-  const auto& table = reference::kernel_table();
-  auto it = table.find(request.node.op);
-  if (it == table.end()) return nullptr;
+// The reference kernel for `request`, or null when the op has none. `why` says why another
+// backend fell back to it; the kernel's implementation name carries it into the plan summary.
+inline KernelPtr make_prepared_kernel(const KernelRequest& request, std::string why = "") {
+  auto it = kernel_table().find(request.node.op);
+  if (it == kernel_table().end()) return nullptr;
   return std::make_unique<ReferenceKernel>(request, it->second, std::move(why));
 }
 
-}  // namespace kiln::cpu_kernels
+// The `reference` backend's table: every op with a reference kernel, one factory for all.
+inline const KernelFactoryTable& prepared_kernel_table() {
+  static const KernelFactoryTable table = [] {
+    KernelFactoryTable t;
+    for (const auto& entry : kernel_table()) {
+      t[entry.first] = [](const KernelRequest& request) { return make_prepared_kernel(request); };
+    }
+    return t;
+  }();
+  return table;
+}
+
+// Always registered (<kiln/backend_registry.hpp>): the ground truth, single-threaded, in host
+// memory, and the least preferred, so that any faster backend a program links is its default.
+inline BackendDef backend_def() {
+  BackendDef def;
+  def.name = "reference";
+  def.description = "Kiln's plain loops: the ground truth, one thread";
+  def.kernels = prepared_kernel_table;
+  def.reference_fallback = false;  // it is the reference
+  def.preference = 0;
+  return def;
+}
+
+}  // namespace kiln::reference
