@@ -20,7 +20,8 @@ TEST_CASE("kernel coverage table: which backend implements each catalogue op", "
   CHECK(test::missing_kernels(rows, 0).empty());  // reference runs everything
   for (const test::BackendKernels& b : backends) {
     for (const std::string& op : test::unknown_ops(b)) {
-      FAIL_CHECK("the " << b.name << " kernel table serves " << op << ", which the catalogue lacks");
+      FAIL_CHECK("the " << b.name << " kernel table serves " << op
+                        << ", which the catalogue lacks");
     }
   }
   // The table is derived from the catalogue for activations: every fusable op has one.

@@ -175,7 +175,8 @@ class OpBuilder {
     def_.elementwise = def_.min_inputs == 1 ? Elementwise::unary : Elementwise::binary;
     return *this;
   }
-  // The output may take the place of these inputs (input 0 unless told otherwise).
+  // The output may take the place of these inputs (input 0 unless told otherwise); after
+  // inputs(), which says which inputs exist.
   OpBuilder& in_place(std::vector<int> slots = {0}) {
     for (int slot : slots) {
       if (slot < 0 || (def_.max_inputs != kVariadic && slot >= def_.max_inputs)) {

@@ -263,8 +263,8 @@ inline void register_math_ops(OpCatalogue& c) {
   c.add(unary("Round", signed_numeric));
   c.add(op("LogicalNot").inputs(1).infer(infer_unary<DTypeSet::boolean>).elementwise().in_place());
 
-  // Binary with broadcasting. Arithmetic may overwrite either operand that has the output's
-  // size; comparisons answer in bool, so their output never fits in an operand's place.
+  // Binary with broadcasting. Arithmetic and logic may overwrite either operand that has the
+  // output's size; comparisons answer in bool, usually not their operands' dtype, so never.
   auto binary = [&T](const char* name, InferFn infer) {
     return op(name).inputs(2).attrs({T}).input_types({"T", "T"}).infer(infer).elementwise();
   };
