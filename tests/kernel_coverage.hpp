@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -75,30 +74,34 @@ inline std::string coverage_table(const std::vector<BackendKernels>& backends,
                                   const std::vector<CoverageRow>& rows) {
   std::size_t width = 2;
   for (const CoverageRow& row : rows) width = std::max(width, row.op.size());
-  std::ostringstream out;
   auto pad = [](std::string text, std::size_t n) {
     text.resize(std::max(text.size(), n), ' ');
     return text;
   };
-  out << pad("op", width);
-  for (const BackendKernels& b : backends) out << "  " << b.name;
-  out << '\n';
+  std::string out;
+  auto end_line = [&out] {
+    out.erase(out.find_last_not_of(' ') + 1);
+    out += '\n';
+  };
+  out += pad("op", width);
+  for (const BackendKernels& b : backends) out += "  " + b.name;
+  end_line();
   std::vector<int> counts(backends.size(), 0);
   for (const CoverageRow& row : rows) {
-    out << pad(row.op, width);
+    out += pad(row.op, width);
     for (std::size_t i = 0; i < backends.size(); ++i) {
-      out << "  " << pad(row.served[i] ? "x" : "-", backends[i].name.size());
+      out += "  " + pad(row.served[i] ? "x" : "-", backends[i].name.size());
       counts[i] += row.served[i];
     }
-    if (!row.no_kernel_reason.empty()) out << "  (" << row.no_kernel_reason << ")";
-    out << '\n';
+    if (!row.no_kernel_reason.empty()) out += "  (" + row.no_kernel_reason + ")";
+    end_line();
   }
-  out << pad(std::to_string(rows.size()) + " ops", width);
+  out += pad(std::to_string(rows.size()) + " ops", width);
   for (std::size_t i = 0; i < backends.size(); ++i) {
-    out << "  " << pad(std::to_string(counts[i]), backends[i].name.size());
+    out += "  " + pad(std::to_string(counts[i]), backends[i].name.size());
   }
-  out << '\n';
-  return out.str();
+  end_line();
+  return out;
 }
 
 }  // namespace kiln::test
