@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include <kiln/core/op_traits.hpp>
 #include <kiln/core/ops.hpp>
 
 namespace kiln::opt {
@@ -174,34 +175,6 @@ struct MemoryPlanOptions {
   bool in_place = true;
 };
 
-// The inputs a node may overwrite with its output, best candidate first. Elementwise ops read
-// element i only to write element i, so the output may take an input's place when that input
-// has the output's byte size (that rules out broadcasting) and nobody reads it afterwards.
-// A fused convolution or matrix product with a residual Add accumulates into its output, so its
-// residual input may be overwritten too; its main inputs may not (a window reads many inputs).
-inline std::vector<int> in_place_inputs(const Node& node) {
-  static const std::set<std::string, std::less<>> unary = {
-      "Abs",     "Ceil",  "Cos", "Elu",        "Erf",      "Exp",   "Expm1",  "Floor", "LeakyRelu",
-      "Log",     "Log1p", "Neg", "Reciprocal", "Relu",     "Relu6", "Round",  "Rsqrt", "Selu",
-      "Sigmoid", "Sign",  "Sin", "Softplus",   "Softsign", "Sqrt",  "Square", "Tanh"};
-  static const std::set<std::string, std::less<>> binary = {
-      "Add",     "AddV2",   "BiasAdd", "BiasAddV1", "Div",     "FloorDiv",          "FloorMod",
-      "Maximum", "Minimum", "Mul",     "Pow",       "RealDiv", "SquaredDifference", "Sub"};
-  if (unary.count(node.op)) return {0};
-  if (binary.count(node.op)) return {0, 1};
-  // Row by row: each row's statistics are taken before any of it is written.
-  if (node.op == "_FusedLayerNorm") return {0};
-  if (node.op.rfind("_Fused", 0) == 0 && node.has_attr("fused_ops")) {
-    // Arguments follow the two main inputs in the order the epilogues consume them.
-    int arg = 2;
-    for (const std::string& step : node.attr<Strings>("fused_ops")) {
-      if (step == "Add") return {arg};
-      if (step == "BiasAdd") ++arg;
-    }
-  }
-  return {};
-}
-
 // The order the nodes run in: the graph's deterministic topological order, restricted to the
 // nodes the outputs need. Sources that compute nothing (constants, fed inputs, NoOp) are not
 // steps: their values exist before step 0.
@@ -329,7 +302,7 @@ inline MemoryPlan make_memory_plan(const Graph& graph, const MemoryPlanOptions& 
       PlannedTensor& produced = plan.tensors[static_cast<std::size_t>(out->second)];
       const int out_group = groups.find(group_of[static_cast<std::size_t>(out->second)]);
       if (produced.kind != PlannedTensor::Kind::own || external.count(out_group)) continue;
-      const std::vector<int> candidates = in_place_inputs(node);
+      const std::vector<int> candidates = in_place_inputs(node);  // core/op_traits.hpp
       for (int slot : candidates) {
         if (slot < 0 || static_cast<std::size_t>(slot) >= node.inputs.size()) continue;
         auto in = tensor_of.find(node.inputs[static_cast<std::size_t>(slot)]);

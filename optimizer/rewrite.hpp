@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include <kiln/core/ops.hpp>
+#include <kiln/core/op_traits.hpp>
 
 namespace kiln::opt {
 
@@ -58,36 +58,6 @@ class UseMap {
   std::map<Value, std::vector<Use>> users_;
   std::map<Value, int> output_refs_;
 };
-
-// Ops whose effect is more than their outputs: control edges from them matter and they are
-// never merged, folded or removed for being unused. Kiln runs none of them, but an imported
-// graph may name them, and dropping an Assert's edge silently would hide a check.
-inline bool has_side_effects(const std::string& op) {
-  static const std::set<std::string, std::less<>> ops = {"Assert",
-                                                         "Print",
-                                                         "PrintV2",
-                                                         "Assign",
-                                                         "AssignAdd",
-                                                         "AssignSub",
-                                                         "AssignVariableOp",
-                                                         "AssignAddVariableOp",
-                                                         "AssignSubVariableOp",
-                                                         "SaveV2",
-                                                         "Save",
-                                                         "RestoreV2",
-                                                         "WriteFile",
-                                                         "MergeSummary"};
-  return ops.count(op) > 0;
-}
-
-// Ops whose outputs are not a function of their inputs: never fold or merge them.
-inline bool is_nondeterministic(const std::string& op) {
-  static const std::set<std::string, std::less<>> ops = {
-      "RandomUniform",   "RandomUniformInt", "RandomStandardNormal",
-      "TruncatedNormal", "RandomShuffle",    "Multinomial",
-      "RandomGamma",     "RandomPoisson",    "RandomPoissonV2"};
-  return ops.count(op) > 0;
-}
 
 // `base` if no node has that name, else base_1, base_2, ...
 inline std::string unique_name(const Graph& graph, const std::string& base) {

@@ -37,8 +37,11 @@ inline const KernelFactoryTable& kernel_table() {
     t["MaxPool"] = make_pool_kernel;
     t["AvgPool"] = make_pool_kernel;
     for (const char* op : {"Mean", "Sum", "Max", "Min"}) t[op] = make_reduce_kernel;
-    for (const char* op : {"Relu", "Relu6", "Elu", "LeakyRelu", "Sigmoid", "Tanh", "Exp", "Log",
-                           "Sqrt", "Square", "Abs", "Neg"}) {
+    // Every op fusable as an epilogue activation runs as that activation (cpu/epilogue.hpp).
+    for (const std::string& op : ops_where([](const OpDef& d) { return !d.epilogue.empty(); })) {
+      t[op] = make_eltwise_kernel;
+    }
+    for (const char* op : {"Exp", "Log", "Sqrt", "Square", "Abs", "Neg"}) {
       t[op] = make_eltwise_kernel;
     }
     for (const char* op : {"Erf", "Erfc", "Rsqrt", "Reciprocal", "Inv", "Log1p"}) {

@@ -9,6 +9,8 @@
 
 #include <optional>
 
+#include <kiln/core/op_traits.hpp>
+
 #include "broadcast.hpp"
 #include "epilogue.hpp"
 
@@ -18,8 +20,9 @@ namespace kiln::cpu_kernels {
 inline std::optional<Activation> unary_activation(const Node& node) {
   using A = dnnl::algorithm;
   const std::string& op = node.op;
-  if (op == "LeakyRelu") return activation_of(op, node.attr<float>("alpha"));
-  if (auto a = activation_of(op, 0.f)) return a;
+  // An op with an epilogue name runs as that epilogue step would (LeakyRelu's alpha included).
+  const std::string step = epilogue_name(op);
+  if (!step.empty()) return activation_of(step, node.attr_or<float>("alpha", 0.f));
   if (op == "Exp") return Activation{A::eltwise_exp, 0.f, 0.f};
   if (op == "Log") return Activation{A::eltwise_log, 0.f, 0.f};
   if (op == "Sqrt") return Activation{A::eltwise_sqrt, 0.f, 0.f};

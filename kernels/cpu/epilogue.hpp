@@ -1,5 +1,5 @@
 // The fused ops' epilogue (core/ops/fused.hpp) as oneDNN post-ops, and the activations that
-// oneDNN's eltwise primitive computes (shared with eltwise.hpp).
+// oneDNN's eltwise primitive computes (shared with elementwise.hpp).
 //
 //   BiasAdd     the primitive's own bias argument
 //   Add         a `sum` post-op when the memory plan put the output in the residual's buffer
@@ -9,8 +9,10 @@
 // Post-ops run in the order fused_ops lists them, which is the order the epilogue means.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <dnnl_debug.h>
@@ -24,19 +26,34 @@ struct Activation {
   float alpha = 0, beta = 0;
 };
 
-// The eltwise form of a TensorFlow activation (as an op name or an epilogue step), if any.
-inline std::optional<Activation> activation_of(const std::string& name, float leaky_alpha) {
+// The eltwise form of each activation step of a fused epilogue, keyed by the catalogue's
+// epilogue names (op_catalogue().epilogue_activations()); a test checks that every catalogue
+// epilogue has an entry here and in the reference table (reference/epilogue.hpp). `alpha` is the
+// step's parameter: LeakyRelu's slope.
+using ActivationOf = Activation (*)(float alpha);
+
+inline const std::map<std::string, ActivationOf, std::less<>>& onednn_activations() {
   using A = dnnl::algorithm;
-  if (name == "Relu") return Activation{A::eltwise_relu, 0.f, 0.f};
-  if (name == "Relu6") return Activation{A::eltwise_clip, 0.f, 6.f};  // min(max(x, 0), 6)
-  if (name == "Elu") return Activation{A::eltwise_elu, 1.f, 0.f};
-  if (name == "LeakyRelu") return Activation{A::eltwise_relu, leaky_alpha, 0.f};
-  if (name == "Sigmoid") return Activation{A::eltwise_logistic, 0.f, 0.f};
-  if (name == "Tanh") return Activation{A::eltwise_tanh, 0.f, 0.f};
-  if (name == "Swish") return Activation{A::eltwise_swish, 1.f, 0.f};  // x * sigmoid(1 * x)
-  if (name == "GeluExact") return Activation{A::eltwise_gelu_erf, 0.f, 0.f};
-  if (name == "GeluApproximate") return Activation{A::eltwise_gelu_tanh, 0.f, 0.f};
-  return std::nullopt;
+  static const std::map<std::string, ActivationOf, std::less<>> table = {
+      {"Relu", [](float) { return Activation{A::eltwise_relu, 0.f, 0.f}; }},
+      {"Relu6", [](float) { return Activation{A::eltwise_clip, 0.f, 6.f}; }},  // min(max(x, 0), 6)
+      {"Elu", [](float) { return Activation{A::eltwise_elu, 1.f, 0.f}; }},
+      {"LeakyRelu", [](float alpha) { return Activation{A::eltwise_relu, alpha, 0.f}; }},
+      {"Sigmoid", [](float) { return Activation{A::eltwise_logistic, 0.f, 0.f}; }},
+      {"Tanh", [](float) { return Activation{A::eltwise_tanh, 0.f, 0.f}; }},
+      // x * sigmoid(1 * x)
+      {"Swish", [](float) { return Activation{A::eltwise_swish, 1.f, 0.f}; }},
+      {"GeluExact", [](float) { return Activation{A::eltwise_gelu_erf, 0.f, 0.f}; }},
+      {"GeluApproximate", [](float) { return Activation{A::eltwise_gelu_tanh, 0.f, 0.f}; }},
+  };
+  return table;
+}
+
+// The eltwise form of an epilogue step, if it is an activation oneDNN computes.
+inline std::optional<Activation> activation_of(std::string_view step, float alpha) {
+  auto it = onednn_activations().find(step);
+  if (it == onednn_activations().end()) return std::nullopt;
+  return it->second(alpha);
 }
 
 struct Epilogue {

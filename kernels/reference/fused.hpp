@@ -14,6 +14,7 @@
 #include <kiln/core/ops/fused.hpp>
 
 #include "conv.hpp"
+#include "epilogue.hpp"
 #include "kernel.hpp"
 #include "math_functions.hpp"
 #include "matmul.hpp"
@@ -23,33 +24,20 @@ namespace kiln::reference {
 
 namespace fused_detail {
 
-enum class Step {
-  bias,
-  residual,
-  relu,
-  relu6,
-  elu,
-  leaky_relu,
-  sigmoid,
-  tanh,
-  swish,
-  gelu_exact,
-  gelu_approximate
+// One step of `fused_ops`: the two that consume an argument, or an activation.
+struct Step {
+  enum Kind { bias, residual, activation } kind;
+  const EpilogueActivation* function = nullptr;  // for an activation
 };
 
 inline Step step_of(const Node& node, const std::string& name) {
-  if (name == "BiasAdd") return Step::bias;
-  if (name == "Add") return Step::residual;
-  if (name == "Relu") return Step::relu;
-  if (name == "Relu6") return Step::relu6;
-  if (name == "Elu") return Step::elu;
-  if (name == "LeakyRelu") return Step::leaky_relu;
-  if (name == "Sigmoid") return Step::sigmoid;
-  if (name == "Tanh") return Step::tanh;
-  if (name == "Swish") return Step::swish;
-  if (name == "GeluExact") return Step::gelu_exact;
-  if (name == "GeluApproximate") return Step::gelu_approximate;
-  throw node.error(Errc::unsupported, "unknown epilogue step").attr("fused_ops").found(name);
+  if (name == "BiasAdd") return {Step::bias, nullptr};
+  if (name == "Add") return {Step::residual, nullptr};
+  auto it = epilogue_activations().find(name);
+  if (it == epilogue_activations().end()) {
+    throw node.error(Errc::unsupported, "unknown epilogue step").attr("fused_ops").found(name);
+  }
+  return {Step::activation, &it->second};
 }
 
 // Applies the epilogue in place to `out`, whose channels sit on `channel_axis`.
@@ -68,34 +56,24 @@ inline void apply_epilogue(const Node& node, const std::vector<Tensor>& inputs, 
     const T* bias = nullptr;
     const T* residual = nullptr;
     std::size_t arg = 2;
-    for (Step s : steps) {
-      if (s == Step::bias) bias = inputs.at(arg++).data<T>();
-      if (s == Step::residual) residual = inputs.at(arg++).data<T>();
+    std::vector<StepFn<C>> functions;
+    for (const Step& s : steps) {
+      if (s.kind == Step::bias) bias = inputs.at(arg++).data<T>();
+      if (s.kind == Step::residual) residual = inputs.at(arg++).data<T>();
+      functions.push_back(s.function ? s.function->template get<C>() : nullptr);
     }
+    const StepContext<C> context{C(alpha), [](C x) { return static_cast<C>(static_cast<T>(x)); }};
     T* y = out.data<T>();
     const std::int64_t n = out.num_elements();
-    const C half(0.5), one(1);
-    const C sqrt_half(0.7071067811865476), sqrt_two_over_pi(0.7978845608028654), cubic(0.044715);
     for (std::int64_t i = 0; i < n; ++i) {
       C v = static_cast<C>(y[i]);
-      for (Step s : steps) {
-        switch (s) {
-          // Each step rounds to T as the unfused op would have written it.
+      for (std::size_t k = 0; k < steps.size(); ++k) {
+        switch (steps[k].kind) {
           case Step::bias: v = v + static_cast<C>(bias[(i / inner) % channels]); break;
           case Step::residual: v = v + static_cast<C>(residual[i]); break;
-          case Step::relu: v = fn::Relu{}(v); break;
-          case Step::relu6: v = fn::Relu6{}(v); break;
-          case Step::elu: v = fn::Elu{}(v); break;
-          case Step::leaky_relu: v = v > C(0) ? v : C(alpha) * v; break;
-          case Step::sigmoid: v = fn::Sigmoid{}(v); break;
-          case Step::tanh: v = fn::Tanh{}(v); break;
-          case Step::swish: v = v * static_cast<C>(static_cast<T>(fn::Sigmoid{}(v))); break;
-          // erfc(-z) = 1 + erf(z), without the cancellation 1 + erf(z) suffers for z << 0.
-          case Step::gelu_exact: v = half * v * std::erfc(-v * sqrt_half); break;
-          case Step::gelu_approximate:
-            v = half * v * (one + std::tanh(sqrt_two_over_pi * (v + cubic * v * v * v)));
-            break;
+          case Step::activation: v = functions[k](v, context); break;
         }
+        // Each step rounds to T as the unfused op would have written it.
         v = static_cast<C>(static_cast<T>(v));
       }
       y[i] = static_cast<T>(v);

@@ -89,15 +89,14 @@ TEST_CASE("Reshape, Squeeze and ExpandDims forward bytes without a kernel") {
 }
 
 TEST_CASE("every array op has a catalogue entry and, unless it forwards, a kernel") {
-  for (const char* op :
-       {"Reshape", "Squeeze", "ExpandDims", "Transpose", "ConcatV2", "Pack", "Unpack", "Pad",
-        "PadV2", "MirrorPad", "Shape", "Size", "Rank", "StridedSlice", "Slice", "GatherV2",
-        "Fill", "Range", "Tile", "SelectV2", "Select", "ZerosLike", "OnesLike", "Split",
-        "SplitV", "BroadcastTo"}) {
+  // The array family as registered, not a list kept by hand: a new array op is walked too.
+  OpCatalogue array_ops;
+  ops::register_array_ops(array_ops);
+  CHECK(array_ops.all().size() >= 26);
+  for (const auto& [op, def] : array_ops.all()) {
     INFO(op);
-    const OpDef* def = op_catalogue().find(op);
-    REQUIRE(def != nullptr);
-    CHECK((def->forwards_inputs || reference::kernel_table().count(op) == 1));
+    REQUIRE(op_catalogue().find(op) != nullptr);
+    CHECK((def.forwards_inputs || reference::kernel_table().count(op) == 1));
   }
 }
 

@@ -15,74 +15,79 @@
 
 namespace kiln::ops {
 
-inline void register_array_ops(OpCatalogue& catalogue) {
+inline void register_array_ops(OpCatalogue& c) {
   using namespace array;
   const AttrDef T{"T", {}};
   const AttrDef N{"N", {}};
   const std::int64_t zero = 0;
 
   // Pure reinterpretations: the same bytes under another shape.
-  catalogue.add({"Reshape", 2, 2, {T, {"Tshape", DType::int32}}, infer_reshape,
-                 /*forwards_inputs=*/true, {"T", "Tshape"}});
-  catalogue.add({"Squeeze", 1, 1, {T, {"squeeze_dims", Ints{}}}, infer_squeeze,
-                 /*forwards_inputs=*/true, {"T"}});
-  catalogue.add({"ExpandDims", 2, 2, {T, {"Tdim", DType::int32}}, infer_expand_dims,
-                 /*forwards_inputs=*/true, {"T", "Tdim"}});
+  c.add(op("Reshape").inputs(2).attrs({T, {"Tshape", DType::int32}}).input_types({"T", "Tshape"})
+            .infer(infer_reshape).forwards_inputs());
+  c.add(op("Squeeze").inputs(1).attrs({T, {"squeeze_dims", Ints{}}}).input_types({"T"})
+            .infer(infer_squeeze).forwards_inputs());
+  c.add(op("ExpandDims").inputs(2).attrs({T, {"Tdim", DType::int32}}).input_types({"T", "Tdim"})
+            .infer(infer_expand_dims).forwards_inputs());
 
-  catalogue.add({"Transpose", 2, 2, {T, {"Tperm", DType::int32}}, infer_transpose,
-                 false, {"T", "Tperm"}});
-  catalogue.add({"Shape", 1, 1, {T, {"out_type", DType::int32}}, infer_shape_op,
-                 false, {"T"}});
-  catalogue.add({"Size", 1, 1, {T, {"out_type", DType::int32}}, infer_size, false,
-                 {"T"}});
-  catalogue.add({"Rank", 1, 1, {T}, infer_rank, false, {"T"}});
+  c.add(op("Transpose").inputs(2).attrs({T, {"Tperm", DType::int32}}).input_types({"T", "Tperm"})
+            .infer(infer_transpose));
+  c.add(op("Shape").inputs(1).attrs({T, {"out_type", DType::int32}}).input_types({"T"})
+            .infer(infer_shape_op));
+  c.add(op("Size").inputs(1).attrs({T, {"out_type", DType::int32}}).input_types({"T"})
+            .infer(infer_size));
+  c.add(op("Rank").inputs(1).attrs({T}).input_types({"T"}).infer(infer_rank));
 
   // Joining and cutting. ConcatV2's axis comes after its N values, so its dtypes are checked by
   // its shape function rather than by input_types.
-  catalogue.add({"ConcatV2", 3, kVariadic, {N, T, {"Tidx", DType::int32}},
-                 infer_concat_v2});
-  catalogue.add({"Pack", 1, kVariadic, {N, T, {"axis", zero}}, infer_pack,
-                 false, {"T"}});
-  catalogue.add({"Unpack", 1, 1, {{"num", {}}, T, {"axis", zero}}, infer_unpack, false,
-                 {"T"}});
-  catalogue.add({"Split", 2, 2, {{"num_split", {}}, T}, infer_split, false, {"", "T"}});
-  catalogue.add({"SplitV", 3, 3, {{"num_split", {}}, T, {"Tlen", DType::int64}},
-                 infer_split_v, false, {"T", "Tlen", ""}});
+  c.add(op("ConcatV2").variadic_inputs(3).attrs({N, T, {"Tidx", DType::int32}})
+            .infer(infer_concat_v2));
+  c.add(op("Pack").variadic_inputs(1).attrs({N, T, {"axis", zero}}).input_types({"T"})
+            .infer(infer_pack));
+  c.add(op("Unpack").inputs(1).attrs({{"num", {}}, T, {"axis", zero}}).input_types({"T"})
+            .infer(infer_unpack));
+  c.add(op("Split").inputs(2).attrs({{"num_split", {}}, T}).input_types({"", "T"})
+            .infer(infer_split));
+  c.add(op("SplitV").inputs(3).attrs({{"num_split", {}}, T, {"Tlen", DType::int64}})
+            .input_types({"T", "Tlen", ""}).infer(infer_split_v));
 
   // Slicing and gathering.
-  catalogue.add({"StridedSlice", 4, 4,
-                 {T, {"Index", {}}, {"begin_mask", zero}, {"end_mask", zero},
-                  {"ellipsis_mask", zero}, {"new_axis_mask", zero},
-                  {"shrink_axis_mask", zero}},
-                 infer_strided_slice, false, {"T", "Index", "Index", "Index"}});
-  catalogue.add({"Slice", 3, 3, {T, {"Index", {}}}, infer_slice, false, {"T", "Index", "Index"}});
-  catalogue.add({"GatherV2", 3, 3,
-                 {{"batch_dims", zero}, {"Tparams", {}}, {"Tindices", {}}, {"Taxis", {}}},
-                 infer_gather_v2, false, {"Tparams", "Tindices", "Taxis"}});
+  c.add(op("StridedSlice")
+            .inputs(4)
+            .attrs({T, {"Index", {}}, {"begin_mask", zero}, {"end_mask", zero},
+                    {"ellipsis_mask", zero}, {"new_axis_mask", zero}, {"shrink_axis_mask", zero}})
+            .input_types({"T", "Index", "Index", "Index"})
+            .infer(infer_strided_slice));
+  c.add(op("Slice").inputs(3).attrs({T, {"Index", {}}}).input_types({"T", "Index", "Index"})
+            .infer(infer_slice));
+  c.add(op("GatherV2")
+            .inputs(3)
+            .attrs({{"batch_dims", zero}, {"Tparams", {}}, {"Tindices", {}}, {"Taxis", {}}})
+            .input_types({"Tparams", "Tindices", "Taxis"})
+            .infer(infer_gather_v2));
 
   // Padding.
-  catalogue.add({"Pad", 2, 2, {T, {"Tpaddings", DType::int32}}, infer_pad, false,
-                 {"T", "Tpaddings"}});
-  catalogue.add({"PadV2", 3, 3, {T, {"Tpaddings", DType::int32}}, infer_pad_v2, false,
-                 {"T", "Tpaddings", "T"}});
-  catalogue.add({"MirrorPad", 2, 2, {T, {"Tpaddings", DType::int32}, {"mode", {}}},
-                 infer_mirror_pad, false, {"T", "Tpaddings"}});
+  c.add(op("Pad").inputs(2).attrs({T, {"Tpaddings", DType::int32}})
+            .input_types({"T", "Tpaddings"}).infer(infer_pad));
+  c.add(op("PadV2").inputs(3).attrs({T, {"Tpaddings", DType::int32}})
+            .input_types({"T", "Tpaddings", "T"}).infer(infer_pad_v2));
+  c.add(op("MirrorPad").inputs(2).attrs({T, {"Tpaddings", DType::int32}, {"mode", {}}})
+            .input_types({"T", "Tpaddings"}).infer(infer_mirror_pad));
 
   // Repeating and broadcasting.
-  catalogue.add({"Tile", 2, 2, {T, {"Tmultiples", DType::int32}}, infer_tile, false,
-                 {"T", "Tmultiples"}});
-  catalogue.add({"BroadcastTo", 2, 2, {T, {"Tidx", DType::int32}}, infer_broadcast_to,
-                 false, {"T", "Tidx"}});
-  catalogue.add({"SelectV2", 3, 3, {T}, infer_select_v2, false, {"", "T", "T"}});
-  catalogue.add({"Select", 3, 3, {T}, infer_select, false, {"", "T", "T"}});
+  c.add(op("Tile").inputs(2).attrs({T, {"Tmultiples", DType::int32}})
+            .input_types({"T", "Tmultiples"}).infer(infer_tile));
+  c.add(op("BroadcastTo").inputs(2).attrs({T, {"Tidx", DType::int32}})
+            .input_types({"T", "Tidx"}).infer(infer_broadcast_to));
+  c.add(op("SelectV2").inputs(3).attrs({T}).input_types({"", "T", "T"}).infer(infer_select_v2));
+  c.add(op("Select").inputs(3).attrs({T}).input_types({"", "T", "T"}).infer(infer_select));
 
   // Generating.
-  catalogue.add({"Fill", 2, 2, {T, {"index_type", DType::int32}}, infer_fill, false,
-                 {"index_type", "T"}});
-  catalogue.add({"Range", 3, 3, {{"Tidx", DType::int32}}, infer_range, false,
-                 {"Tidx", "Tidx", "Tidx"}});
-  catalogue.add({"ZerosLike", 1, 1, {T}, same_as_input0, false, {"T"}});
-  catalogue.add({"OnesLike", 1, 1, {T}, same_as_input0, false, {"T"}});
+  c.add(op("Fill").inputs(2).attrs({T, {"index_type", DType::int32}})
+            .input_types({"index_type", "T"}).infer(infer_fill));
+  c.add(op("Range").inputs(3).attrs({{"Tidx", DType::int32}}).input_types({"Tidx", "Tidx", "Tidx"})
+            .infer(infer_range));
+  c.add(op("ZerosLike").inputs(1).attrs({T}).input_types({"T"}).infer(same_as_input0));
+  c.add(op("OnesLike").inputs(1).attrs({T}).input_types({"T"}).infer(same_as_input0));
 }
 
 }  // namespace kiln::ops

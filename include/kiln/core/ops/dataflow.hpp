@@ -42,18 +42,26 @@ inline std::vector<TensorType> infer_pass_through(const InferContext& ctx) {
 
 inline std::vector<TensorType> infer_nothing(const InferContext&) { return {}; }
 
-inline void register_dataflow_ops(OpCatalogue& catalogue) {
-  catalogue.add({"Const", 0, 0, {{"dtype", {}}, {"value", {}}}, infer_const});
-  catalogue.add({"Placeholder", 0, 0, {{"dtype", {}}, {"shape", Shape::unknown_rank()}},
-                 infer_placeholder});
-  catalogue.add({"PlaceholderWithDefault", 1, 1, {{"dtype", {}}, {"shape", {}}},
-                 infer_placeholder_with_default, /*forwards_inputs=*/true, {"dtype"}});
+inline void register_dataflow_ops(OpCatalogue& c) {
+  c.add(op("Const").inputs(0).attrs({{"dtype", {}}, {"value", {}}}).infer(infer_const));
+  c.add(op("Placeholder")
+            .inputs(0)
+            .attrs({{"dtype", {}}, {"shape", Shape::unknown_rank()}})
+            .infer(infer_placeholder)
+            .no_kernel("a graph input: the caller feeds its value, nothing computes it"));
+  c.add(op("PlaceholderWithDefault")
+            .inputs(1)
+            .attrs({{"dtype", {}}, {"shape", {}}})
+            .input_types({"dtype"})
+            .infer(infer_placeholder_with_default)
+            .forwards_inputs());
   for (const char* name : {"Identity", "StopGradient", "Snapshot", "PreventGradient"}) {
-    catalogue.add({name, 1, 1, {{"T", {}}}, infer_pass_through, /*forwards_inputs=*/true, {"T"}});
+    c.add(op(name).inputs(1).attrs({{"T", {}}}).input_types({"T"}).infer(infer_pass_through)
+              .forwards_inputs());
   }
-  catalogue.add({"IdentityN", 1, kVariadic, {{"T", {}}}, infer_pass_through,
-                 /*forwards_inputs=*/true});
-  catalogue.add({"NoOp", 0, 0, {}, infer_nothing});
+  c.add(op("IdentityN").variadic_inputs(1).attrs({{"T", {}}}).infer(infer_pass_through)
+            .forwards_inputs());
+  c.add(op("NoOp").inputs(0).infer(infer_nothing));
 }
 
 }  // namespace kiln::ops

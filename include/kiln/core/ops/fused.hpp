@@ -14,10 +14,10 @@
 //              only as the first step (a folded BatchNorm ends up here too)
 //   "Add"      + residual[i]: consumes one argument of exactly the output's shape (no
 //              broadcasting), so an implementation may accumulate into that buffer
-//   an activation: "Relu", "Relu6", "Elu", "LeakyRelu" (alpha in `leakyrelu_alpha`),
-//              "Sigmoid", "Tanh", "Swish" (x * sigmoid(x)), "GeluExact"
-//              (x/2 * (1 + erf(x/sqrt 2))) or "GeluApproximate"
-//              (x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))))
+//   an activation: the epilogue name of an op that has one (Relu, Relu6, Elu, LeakyRelu with
+//              alpha in `leakyrelu_alpha`, Sigmoid, Tanh: see math.hpp), or one of the steps
+//              that no single op stands for, registered below (Swish, GeluExact,
+//              GeluApproximate); op_catalogue().epilogue_activations() lists them all
 // with each step at most once. `num_args` counts the arguments, which follow the two main
 // inputs in the order the steps consume them.
 //
@@ -28,22 +28,17 @@
 // with mean and (biased) variance over the last axis of each row; scale and offset are [C].
 #pragma once
 
-#include <set>
-
 #include "../shape_functions.hpp"
 #include "nn/conv.hpp"
 #include "nn/matmul.hpp"
 
+namespace kiln {
+inline const OpCatalogue& op_catalogue();  // ../ops.hpp, which includes this header
+}  // namespace kiln
+
 namespace kiln::ops {
 
 namespace fused {
-
-inline bool is_activation(const std::string& step) {
-  static const std::set<std::string, std::less<>> names = {
-      "Relu", "Relu6", "Elu",       "LeakyRelu",      "Sigmoid",
-      "Tanh", "Swish", "GeluExact", "GeluApproximate"};
-  return names.count(step) > 0;
-}
 
 // Validates the epilogue of a fused node whose main op produces `out` with channels on
 // `channel_axis`, and returns the output shape with what the arguments add to it.
@@ -93,7 +88,7 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
       }
       seen_add = true;
       ++arg;
-    } else if (is_activation(step) && !seen_activation) {
+    } else if (op_catalogue().is_epilogue_activation(step) && !seen_activation) {
       seen_activation = true;
     } else {
       throw ctx.error(Errc::invalid_attr, "unknown, repeated or misplaced epilogue step")
@@ -152,61 +147,56 @@ inline std::vector<TensorType> infer_fused_layer_norm(const InferContext& ctx) {
 
 }  // namespace fused
 
-inline void register_fused_ops(OpCatalogue& catalogue) {
-  const std::vector<AttrDef> epilogue = {{"fused_ops", Strings{}},
-                                         {"num_args", std::int64_t{0}},
-                                         {"epsilon", 0.0001f},
-                                         {"leakyrelu_alpha", 0.2f}};
-  auto with_epilogue = [&epilogue](std::vector<AttrDef> attrs) {
-    attrs.insert(attrs.end(), epilogue.begin(), epilogue.end());
-    return attrs;
+inline void register_fused_ops(OpCatalogue& c) {
+  // Activations the fuse pass recognizes as a pattern of several ops.
+  c.add_epilogue({"Swish", "x * sigmoid(x)"});
+  c.add_epilogue({"GeluExact", "x/2 * (1 + erf(x / sqrt 2))"});
+  c.add_epilogue({"GeluApproximate", "x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))"});
+
+  // A product with an epilogue: its main inputs, then the arguments its steps consume. The
+  // residual argument may be overwritten in place (see core/op_traits.hpp's
+  // in_place_inputs, which finds it from `fused_ops`).
+  auto fused_product = [](const char* name, std::vector<AttrDef> attrs, InferFn infer) {
+    return op(name)
+        .variadic_inputs(2)
+        .attrs(std::move(attrs))
+        .attrs({{"fused_ops", Strings{}},
+                {"num_args", std::int64_t{0}},
+                {"epsilon", 0.0001f},
+                {"leakyrelu_alpha", 0.2f}})
+        .input_types({"T", "T", "T"})
+        .infer(infer)
+        .fused_epilogue();
   };
-  catalogue.add({"_FusedConv2D",
-                 2,
-                 kVariadic,
-                 with_epilogue({{"T", {}},
-                                {"strides", {}},
-                                {"padding", {}},
-                                {"explicit_paddings", Ints{}},
-                                {"data_format", std::string("NHWC")},
-                                {"dilations", Ints{1, 1, 1, 1}},
-                                {"use_cudnn_on_gpu", true}}),
-                 fused::infer_fused_conv2d,
-                 /*forwards_inputs=*/false,
-                 {"T", "T", "T"}});
-  catalogue.add({"_FusedDepthwiseConv2dNative",
-                 2,
-                 kVariadic,
-                 with_epilogue({{"T", {}},
-                                {"strides", {}},
-                                {"padding", {}},
-                                {"explicit_paddings", Ints{}},
-                                {"data_format", std::string("NHWC")},
-                                {"dilations", Ints{1, 1, 1, 1}}}),
-                 fused::infer_fused_depthwise_conv2d,
-                 /*forwards_inputs=*/false,
-                 {"T", "T", "T"}});
-  catalogue.add({"_FusedMatMul",
-                 2,
-                 kVariadic,
-                 with_epilogue({{"T", {}}, {"transpose_a", false}, {"transpose_b", false}}),
-                 fused::infer_fused_matmul,
-                 /*forwards_inputs=*/false,
-                 {"T", "T", "T"}});
-  catalogue.add({"_FusedBatchMatMulV2",
-                 2,
-                 kVariadic,
-                 with_epilogue({{"T", {}}, {"adj_x", false}, {"adj_y", false}}),
-                 fused::infer_fused_batch_matmul,
-                 /*forwards_inputs=*/false,
-                 {"T", "T", "T"}});
-  catalogue.add({"_FusedLayerNorm",
-                 3,
-                 3,
-                 {{"T", {}}, {"epsilon", {}}},
-                 fused::infer_fused_layer_norm,
-                 /*forwards_inputs=*/false,
-                 {"T", "T", "T"}});
+  c.add(fused_product("_FusedConv2D",
+                      {{"T", {}},
+                       {"strides", {}},
+                       {"padding", {}},
+                       {"explicit_paddings", Ints{}},
+                       {"data_format", std::string("NHWC")},
+                       {"dilations", Ints{1, 1, 1, 1}},
+                       {"use_cudnn_on_gpu", true}},
+                      fused::infer_fused_conv2d));
+  c.add(fused_product("_FusedDepthwiseConv2dNative",
+                      {{"T", {}},
+                       {"strides", {}},
+                       {"padding", {}},
+                       {"explicit_paddings", Ints{}},
+                       {"data_format", std::string("NHWC")},
+                       {"dilations", Ints{1, 1, 1, 1}}},
+                      fused::infer_fused_depthwise_conv2d));
+  c.add(fused_product("_FusedMatMul", {{"T", {}}, {"transpose_a", false}, {"transpose_b", false}},
+                      fused::infer_fused_matmul));
+  c.add(fused_product("_FusedBatchMatMulV2", {{"T", {}}, {"adj_x", false}, {"adj_y", false}},
+                      fused::infer_fused_batch_matmul));
+  // Row by row: each row's statistics are taken before any of it is written, so y may take x's
+  // place.
+  c.add(op("_FusedLayerNorm")
+            .inputs(3)
+            .attrs({{"T", {}}, {"epsilon", {}}})
+            .input_types({"T", "T", "T"})
+            .infer(fused::infer_fused_layer_norm)
+            .in_place({0}));
 }
 
 }  // namespace kiln::ops

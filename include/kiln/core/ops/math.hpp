@@ -226,72 +226,92 @@ inline std::vector<TensorType> infer_cast(const InferContext& ctx) {
 
 // ---------------------------------------------------------------------------------------------
 
-inline void register_math_ops(OpCatalogue& catalogue) {
-  const AttrDef type_attr{"T", {}};
-
-  // Unary: one input, same dtype and shape out.
-  struct Unary {
-    const char* name;
-    InferFn infer;
-  };
+inline void register_math_ops(OpCatalogue& c) {
+  const AttrDef T{"T", {}};
   const InferFn floating = infer_unary<DTypeSet::floating>;
   const InferFn numeric = infer_unary<DTypeSet::numeric>;
   const InferFn signed_numeric = infer_unary<DTypeSet::signed_numeric>;
-  for (const Unary& op : std::vector<Unary>{
-           {"Relu", numeric},         {"Relu6", numeric},        {"Elu", floating},
-           {"Selu", floating},        {"Sigmoid", floating},     {"Tanh", floating},
-           {"Softplus", floating},    {"Softsign", floating},    {"Erf", floating},
-           {"Erfc", floating},        {"Exp", floating},         {"Log", floating},
-           {"Log1p", floating},       {"Sqrt", floating},        {"Rsqrt", floating},
-           {"Square", numeric},       {"Abs", signed_numeric},   {"Neg", signed_numeric},
-           {"Sign", signed_numeric},  {"Reciprocal", floating},  {"Inv", floating},
-           {"Floor", floating},       {"Ceil", floating},        {"Round", signed_numeric}}) {
-    catalogue.add({op.name, 1, 1, {type_attr}, op.infer, false, {"T"}});
-  }
-  catalogue.add({"LeakyRelu", 1, 1, {type_attr, {"alpha", 0.2f}}, floating, false, {"T"}});
-  catalogue.add({"LogicalNot", 1, 1, {}, infer_unary<DTypeSet::boolean>});
 
-  // Binary with broadcasting.
+  // Unary: one input, same dtype and shape out, element i from element i (so in place).
+  auto unary = [&T](const char* name, InferFn infer) {
+    return op(name).inputs(1).attrs({T}).input_types({"T"}).infer(infer).elementwise().in_place();
+  };
+  c.add(unary("Relu", numeric).epilogue("Relu").non_negative());
+  c.add(unary("Relu6", numeric).epilogue("Relu6").non_negative());
+  c.add(unary("Elu", floating).epilogue("Elu"));
+  c.add(unary("LeakyRelu", floating).attrs({{"alpha", 0.2f}}).epilogue("LeakyRelu"));
+  c.add(unary("Selu", floating));
+  c.add(unary("Sigmoid", floating).epilogue("Sigmoid").non_negative());
+  c.add(unary("Tanh", floating).epilogue("Tanh"));
+  c.add(unary("Softplus", floating));
+  c.add(unary("Softsign", floating));
+  c.add(unary("Erf", floating));
+  c.add(unary("Erfc", floating));
+  c.add(unary("Exp", floating));
+  c.add(unary("Log", floating));
+  c.add(unary("Log1p", floating));
+  c.add(unary("Sqrt", floating));
+  c.add(unary("Rsqrt", floating));
+  c.add(unary("Square", numeric));
+  c.add(unary("Abs", signed_numeric));
+  c.add(unary("Neg", signed_numeric));
+  c.add(unary("Sign", signed_numeric));
+  c.add(unary("Reciprocal", floating));
+  c.add(unary("Inv", floating));
+  c.add(unary("Floor", floating));
+  c.add(unary("Ceil", floating));
+  c.add(unary("Round", signed_numeric));
+  c.add(op("LogicalNot").inputs(1).infer(infer_unary<DTypeSet::boolean>).elementwise().in_place());
+
+  // Binary with broadcasting. Arithmetic and logic may overwrite either operand that has the
+  // output's size; comparisons answer in bool, usually not their operands' dtype, so never.
+  auto binary = [&T](const char* name, InferFn infer) {
+    return op(name).inputs(2).attrs({T}).input_types({"T", "T"}).infer(infer).elementwise();
+  };
+  const InferFn numeric_binary = infer_binary<DTypeSet::numeric, false>;
   for (const char* name : {"Add", "AddV2", "Sub", "Mul", "Div", "FloorDiv", "FloorMod", "Maximum",
                            "Minimum", "SquaredDifference"}) {
-    catalogue.add({name, 2, 2, {type_attr}, infer_binary<DTypeSet::numeric, false>, false,
-                   {"T", "T"}});
+    c.add(binary(name, numeric_binary).in_place({0, 1}));
   }
-  catalogue.add({"Pow", 2, 2, {type_attr}, infer_binary<DTypeSet::signed_numeric, false>, false,
-                 {"T", "T"}});
-  catalogue.add({"RealDiv", 2, 2, {type_attr}, infer_binary<DTypeSet::floating, false>, false,
-                 {"T", "T"}});
+  c.add(binary("Pow", infer_binary<DTypeSet::signed_numeric, false>).in_place({0, 1}));
+  c.add(binary("RealDiv", infer_binary<DTypeSet::floating, false>).in_place({0, 1}));
   for (const char* name : {"Less", "LessEqual", "Greater", "GreaterEqual"}) {
-    catalogue.add({name, 2, 2, {type_attr}, infer_binary<DTypeSet::numeric, true>, false,
-                   {"T", "T"}});
+    c.add(binary(name, infer_binary<DTypeSet::numeric, true>));
   }
   for (const char* name : {"Equal", "NotEqual"}) {
-    catalogue.add({name, 2, 2, {type_attr, {"incompatible_shape_error", true}}, infer_equality,
-                   false, {"T", "T"}});
+    c.add(binary(name, infer_equality).attrs({{"incompatible_shape_error", true}}));
   }
   for (const char* name : {"LogicalAnd", "LogicalOr"}) {
-    catalogue.add({name, 2, 2, {}, infer_binary<DTypeSet::boolean, true>});
+    c.add(op(name).inputs(2).infer(infer_binary<DTypeSet::boolean, true>).elementwise().in_place(
+        {0, 1}));
   }
-  catalogue.add({"AddN", 1, kVariadic, {{"N", {}}, type_attr}, infer_add_n, false, {"T"}});
+  c.add(op("AddN").variadic_inputs(1).attrs({{"N", {}}, T}).input_types({"T"}).infer(infer_add_n));
 
   // Reductions. TF2 strips keep_dims=false and Tidx=int32, so both need their defaults.
-  const std::vector<AttrDef> reduction_attrs = {
-      type_attr, {"keep_dims", false}, {"Tidx", DType::int32}};
+  const std::vector<AttrDef> reduction_attrs = {{"keep_dims", false}, {"Tidx", DType::int32}};
   for (const char* name : {"Sum", "Mean", "Prod", "Max", "Min"}) {
-    catalogue.add({name, 2, 2, reduction_attrs, infer_reduction<DTypeSet::numeric>, false,
-                   {"T", "Tidx"}});
+    c.add(op(name).inputs(2).attrs({T}).attrs(reduction_attrs).input_types({"T", "Tidx"}).infer(
+        infer_reduction<DTypeSet::numeric>));
   }
   for (const char* name : {"All", "Any"}) {
-    catalogue.add({name, 2, 2, {{"keep_dims", false}, {"Tidx", DType::int32}},
-                   infer_reduction<DTypeSet::boolean>, false, {"", "Tidx"}});
+    c.add(op(name).inputs(2).attrs(reduction_attrs).input_types({"", "Tidx"}).infer(
+        infer_reduction<DTypeSet::boolean>));
   }
   for (const char* name : {"ArgMax", "ArgMin"}) {
-    catalogue.add({name, 2, 2, {type_attr, {"Tidx", DType::int32}, {"output_type", DType::int64}},
-                   infer_arg_reduction, false, {"T", "Tidx"}});
+    c.add(op(name)
+              .inputs(2)
+              .attrs({T, {"Tidx", DType::int32}, {"output_type", DType::int64}})
+              .input_types({"T", "Tidx"})
+              .infer(infer_arg_reduction));
   }
 
-  catalogue.add({"Cast", 1, 1, {{"SrcT", {}}, {"DstT", {}}, {"Truncate", false}}, infer_cast,
-                 false, {"SrcT"}});
+  // Elementwise, but the output has another dtype, so it never takes its input's place.
+  c.add(op("Cast")
+            .inputs(1)
+            .attrs({{"SrcT", {}}, {"DstT", {}}, {"Truncate", false}})
+            .input_types({"SrcT"})
+            .infer(infer_cast)
+            .elementwise());
 }
 
 }  // namespace kiln::ops

@@ -104,32 +104,28 @@ inline std::vector<TensorType> infer_depthwise_conv2d(const InferContext& ctx) {
   return {{ctx.dtype(0), depthwise_geometry(ctx).output_shape()}};
 }
 
-inline void register_conv_ops(OpCatalogue& catalogue) {
-  catalogue.add({"Conv2D",
-                 2,
-                 2,
-                 {{"T", {}},
-                  {"strides", {}},
-                  {"use_cudnn_on_gpu", true},
-                  {"padding", {}},
-                  {"explicit_paddings", Ints{}},
-                  {"data_format", std::string("NHWC")},
-                  {"dilations", Ints{1, 1, 1, 1}}},
-                 infer_conv2d,
-                 /*forwards_inputs=*/false,
-                 {"T", "T"}});
-  catalogue.add({"DepthwiseConv2dNative",
-                 2,
-                 2,
-                 {{"T", {}},
-                  {"strides", {}},
-                  {"padding", {}},
-                  {"explicit_paddings", Ints{}},
-                  {"data_format", std::string("NHWC")},
-                  {"dilations", Ints{1, 1, 1, 1}}},
-                 infer_depthwise_conv2d,
-                 /*forwards_inputs=*/false,
-                 {"T", "T"}});
+inline void register_conv_ops(OpCatalogue& c) {
+  c.add(op("Conv2D")
+            .inputs(2)
+            .attrs({{"T", {}},
+                    {"strides", {}},
+                    {"use_cudnn_on_gpu", true},
+                    {"padding", {}},
+                    {"explicit_paddings", Ints{}},
+                    {"data_format", std::string("NHWC")},
+                    {"dilations", Ints{1, 1, 1, 1}}})
+            .input_types({"T", "T"})
+            .infer(infer_conv2d));
+  c.add(op("DepthwiseConv2dNative")
+            .inputs(2)
+            .attrs({{"T", {}},
+                    {"strides", {}},
+                    {"padding", {}},
+                    {"explicit_paddings", Ints{}},
+                    {"data_format", std::string("NHWC")},
+                    {"dilations", Ints{1, 1, 1, 1}}})
+            .input_types({"T", "T"})
+            .infer(infer_depthwise_conv2d));
 }
 
 }  // namespace kiln::ops::nn

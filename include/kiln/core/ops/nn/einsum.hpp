@@ -208,14 +208,12 @@ inline std::vector<TensorType> infer_einsum(const InferContext& ctx) {
   return {{ctx.dtype(0), einsum_plan(ctx).output_shape()}};
 }
 
-inline void register_einsum_ops(OpCatalogue& catalogue) {
-  catalogue.add({"Einsum",
-                 1,
-                 2,
-                 {{"equation", {}}, {"N", {}}, {"T", {}}},
-                 infer_einsum,
-                 /*forwards_inputs=*/false,
-                 {"T", "T"}});
+inline void register_einsum_ops(OpCatalogue& c) {
+  c.add(op("Einsum")
+            .inputs(1, 2)
+            .attrs({{"equation", {}}, {"N", {}}, {"T", {}}})
+            .input_types({"T", "T"})
+            .infer(infer_einsum));
 }
 
 }  // namespace kiln::ops::nn

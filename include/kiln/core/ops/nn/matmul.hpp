@@ -80,47 +80,36 @@ inline std::vector<TensorType> infer_batch_matmul_v2(const InferContext& ctx) {
   return infer_batch_matmul_with(ctx, BatchRule::broadcast);
 }
 
-inline void register_matmul_ops(OpCatalogue& catalogue) {
-  catalogue.add({"MatMul",
-                 2,
-                 2,
-                 {{"T", {}},
-                  {"transpose_a", false},
-                  {"transpose_b", false},
-                  {"grad_a", false},
-                  {"grad_b", false}},
-                 infer_matmul,
-                 /*forwards_inputs=*/false,
-                 {"T", "T"}});
-  catalogue.add(
-      {"BatchMatMul",
-       2,
-       2,
-       {{"T", {}}, {"adj_x", false}, {"adj_y", false}, {"grad_x", false}, {"grad_y", false}},
-       infer_batch_matmul,
-       /*forwards_inputs=*/false,
-       {"T", "T"}});
-  catalogue.add(
-      {"BatchMatMulV2",
-       2,
-       2,
-       {{"T", {}}, {"adj_x", false}, {"adj_y", false}, {"grad_x", false}, {"grad_y", false}},
-       infer_batch_matmul_v2,
-       /*forwards_inputs=*/false,
-       {"T", "T"}});
-  catalogue.add({"BatchMatMulV3",
-                 2,
-                 2,
-                 {{"Ta", {}},
-                  {"Tb", {}},
-                  {"Tout", {}},
-                  {"adj_x", false},
-                  {"adj_y", false},
-                  {"grad_x", false},
-                  {"grad_y", false}},
-                 infer_batch_matmul_v2,
-                 /*forwards_inputs=*/false,
-                 {"Ta", "Tb"}});
+inline void register_matmul_ops(OpCatalogue& c) {
+  c.add(op("MatMul")
+            .inputs(2)
+            .attrs({{"T", {}},
+                    {"transpose_a", false},
+                    {"transpose_b", false},
+                    {"grad_a", false},
+                    {"grad_b", false}})
+            .input_types({"T", "T"})
+            .infer(infer_matmul));
+  const std::vector<AttrDef> batch_attrs = {
+      {"adj_x", false}, {"adj_y", false}, {"grad_x", false}, {"grad_y", false}};
+  c.add(op("BatchMatMul")
+            .inputs(2)
+            .attrs({{"T", {}}})
+            .attrs(batch_attrs)
+            .input_types({"T", "T"})
+            .infer(infer_batch_matmul));
+  c.add(op("BatchMatMulV2")
+            .inputs(2)
+            .attrs({{"T", {}}})
+            .attrs(batch_attrs)
+            .input_types({"T", "T"})
+            .infer(infer_batch_matmul_v2));
+  c.add(op("BatchMatMulV3")
+            .inputs(2)
+            .attrs({{"Ta", {}}, {"Tb", {}}, {"Tout", {}}})
+            .attrs(batch_attrs)
+            .input_types({"Ta", "Tb"})
+            .infer(infer_batch_matmul_v2));
 }
 
 }  // namespace kiln::ops::nn

@@ -123,46 +123,44 @@ inline std::vector<TensorType> infer_fused_batch_norm_v3(const InferContext& ctx
   return infer_fused_batch_norm(ctx, true);
 }
 
-inline void register_normalization_ops(OpCatalogue& catalogue) {
-  catalogue.add({"BiasAdd",
-                 2,
-                 2,
-                 {{"T", {}}, {"data_format", std::string("NHWC")}},
-                 infer_bias_add,
-                 /*forwards_inputs=*/false,
-                 {"T", "T"}});
-  catalogue.add(
-      {"BiasAddV1", 2, 2, {{"T", {}}}, infer_bias_add, /*forwards_inputs=*/false, {"T", "T"}});
+inline void register_normalization_ops(OpCatalogue& c) {
+  // The bias is added element by element along the channels, so the output may take the place
+  // of x, or of the bias when both have the output's size.
+  c.add(op("BiasAdd")
+            .inputs(2)
+            .attrs({{"T", {}}, {"data_format", std::string("NHWC")}})
+            .input_types({"T", "T"})
+            .infer(infer_bias_add)
+            .in_place({0, 1}));
+  c.add(op("BiasAddV1")
+            .inputs(2)
+            .attrs({{"T", {}}})
+            .input_types({"T", "T"})
+            .infer(infer_bias_add)
+            .in_place({0, 1}));
 
   const std::vector<AttrDef> common = {{"epsilon", 0.0001f},
                                        {"exponential_avg_factor", 1.0f},
                                        {"data_format", std::string("NHWC")},
                                        {"is_training", true}};
-  std::vector<AttrDef> v1 = common;
-  v1.push_back({"T", {}});
-  catalogue.add({"FusedBatchNorm",
-                 5,
-                 5,
-                 v1,
-                 infer_fused_batch_norm_v12,
-                 /*forwards_inputs=*/false,
-                 {"T"}});
-  std::vector<AttrDef> v2 = v1;
-  v2.push_back({"U", {}});
-  catalogue.add({"FusedBatchNormV2",
-                 5,
-                 5,
-                 v2,
-                 infer_fused_batch_norm_v12,
-                 /*forwards_inputs=*/false,
-                 {"T", "U"}});
-  catalogue.add({"FusedBatchNormV3",
-                 5,
-                 5,
-                 v2,
-                 infer_fused_batch_norm_v3,
-                 /*forwards_inputs=*/false,
-                 {"T", "U"}});
+  c.add(op("FusedBatchNorm")
+            .inputs(5)
+            .attrs(common)
+            .attrs({{"T", {}}})
+            .input_types({"T"})
+            .infer(infer_fused_batch_norm_v12));
+  c.add(op("FusedBatchNormV2")
+            .inputs(5)
+            .attrs(common)
+            .attrs({{"T", {}}, {"U", {}}})
+            .input_types({"T", "U"})
+            .infer(infer_fused_batch_norm_v12));
+  c.add(op("FusedBatchNormV3")
+            .inputs(5)
+            .attrs(common)
+            .attrs({{"T", {}}, {"U", {}}})
+            .input_types({"T", "U"})
+            .infer(infer_fused_batch_norm_v3));
 }
 
 }  // namespace kiln::ops::nn

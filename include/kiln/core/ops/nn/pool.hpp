@@ -73,30 +73,26 @@ inline std::vector<TensorType> infer_avg_pool(const InferContext& ctx) {
   return {{ctx.dtype(0), pool_geometry(ctx, /*allow_explicit=*/false).output_shape()}};
 }
 
-inline void register_pool_ops(OpCatalogue& catalogue) {
-  catalogue.add({"MaxPool",
-                 1,
-                 1,
-                 {{"T", DType::float32},  // MaxPool is the one pooling op with a default T
-                  {"ksize", {}},
-                  {"strides", {}},
-                  {"padding", {}},
-                  {"explicit_paddings", Ints{}},
-                  {"data_format", std::string("NHWC")}},
-                 infer_max_pool,
-                 /*forwards_inputs=*/false,
-                 {"T"}});
-  catalogue.add({"AvgPool",
-                 1,
-                 1,
-                 {{"T", {}},
-                  {"ksize", {}},
-                  {"strides", {}},
-                  {"padding", {}},
-                  {"data_format", std::string("NHWC")}},
-                 infer_avg_pool,
-                 /*forwards_inputs=*/false,
-                 {"T"}});
+inline void register_pool_ops(OpCatalogue& c) {
+  c.add(op("MaxPool")
+            .inputs(1)
+            .attrs({{"T", DType::float32},  // MaxPool is the one pooling op with a default T
+                    {"ksize", {}},
+                    {"strides", {}},
+                    {"padding", {}},
+                    {"explicit_paddings", Ints{}},
+                    {"data_format", std::string("NHWC")}})
+            .input_types({"T"})
+            .infer(infer_max_pool));
+  c.add(op("AvgPool")
+            .inputs(1)
+            .attrs({{"T", {}},
+                    {"ksize", {}},
+                    {"strides", {}},
+                    {"padding", {}},
+                    {"data_format", std::string("NHWC")}})
+            .input_types({"T"})
+            .infer(infer_avg_pool));
 }
 
 }  // namespace kiln::ops::nn

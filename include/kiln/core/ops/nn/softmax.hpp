@@ -17,9 +17,9 @@ inline std::vector<TensorType> infer_softmax(const InferContext& ctx) {
   return {ctx.input(0)};
 }
 
-inline void register_softmax_ops(OpCatalogue& catalogue) {
+inline void register_softmax_ops(OpCatalogue& c) {
   for (const char* name : {"Softmax", "LogSoftmax"}) {
-    catalogue.add({name, 1, 1, {{"T", {}}}, infer_softmax, /*forwards_inputs=*/false, {"T"}});
+    c.add(op(name).inputs(1).attrs({{"T", {}}}).input_types({"T"}).infer(infer_softmax));
   }
 }
 
