@@ -11,8 +11,11 @@
 // One node per line, SSA style. Nodes come in topological order, ties broken by name, so the
 // text depends only on the graph and not on the order in which it was built. `%n:1` is output 1
 // of n, `^%n` a control edge, and `loc(fused[...])` lists the original nodes a rewrite replaced.
+// Names outside TensorFlow's usual characters are quoted. parse.hpp reads the text back; with
+// PrintOptions::lossless it reads back as an equal graph.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <queue>
 #include <sstream>
@@ -25,19 +28,23 @@ namespace kiln {
 struct PrintOptions {
   bool show_types = true;      // ": float32[?,4]" after each node
   bool show_provenance = true; // loc(fused[...]) on rewritten nodes
+  // Every tensor in full and every attribute kind unmistakable, so that parse_graph() reads
+  // the text back as an equal graph (see parse.hpp). Off, long constants are elided.
+  bool lossless = false;
 };
 
 namespace print_detail {
 
 // TensorFlow names are [A-Za-z0-9_.\-/>]; anything else gets quotes so the text stays parseable.
-inline std::string node_ref(const std::string& name) {
-  for (char c : name) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
-                       c == '-' || c == '/' || c == '>';
-    if (!plain) return "%" + detail::quoted(name);
-  }
-  return "%" + name;
+inline bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+         c == '/' || c == '>';
 }
+inline std::string name_text(const std::string& name) {
+  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), is_name_char);
+  return plain ? name : detail::quoted(name);
+}
+inline std::string node_ref(const std::string& name) { return "%" + name_text(name); }
 
 inline std::string value_ref(const Graph& g, Value v) {
   const std::string ref = node_ref(g.node(v.node).name);
@@ -101,12 +108,16 @@ inline std::string print_node(const Graph& g, NodeId id, const PrintOptions& opt
     line += " {";
     bool first_attr = true;
     for (const auto& [key, value] : node.attrs) {
-      line += (first_attr ? "" : ", ") + key + " = " + attr_text(value);
+      line += (first_attr ? "" : ", ") + name_text(key) + " = " +
+              attr_text(value, options.lossless ? TextStyle::lossless : TextStyle::brief);
       first_attr = false;
     }
     line += "}";
   }
-  if (options.show_types && !node.outputs.empty()) line += " : " + types_text(node);
+  // "()" says "no outputs" where the brief text leaves it to inference.
+  if (options.show_types && (options.lossless || !node.outputs.empty())) {
+    line += " : " + types_text(node);
+  }
   if (options.show_provenance && !node.replaced.empty()) {
     line += " loc(fused[";
     for (std::size_t i = 0; i < node.replaced.size(); ++i) {
@@ -124,7 +135,7 @@ inline std::string print_graph(const Graph& g, const PrintOptions& options = {})
     if (list.empty()) return;
     text += std::string("  ") + label + ": ";
     for (std::size_t i = 0; i < list.size(); ++i) {
-      text += (i ? ", " : "") + list[i].name + " = " + value_ref(g, list[i].value);
+      text += (i ? ", " : "") + name_text(list[i].name) + " = " + value_ref(g, list[i].value);
     }
     text += "\n";
   };
