@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <queue>
 #include <sstream>
 #include <string>
 
@@ -53,31 +52,7 @@ inline std::string value_ref(const Graph& g, Value v) {
 
 // Topological order in which, among ready nodes, the smallest name goes first.
 inline std::vector<NodeId> name_ordered_topology(const Graph& g) {
-  g.topological_order();  // throws a clear error on a cycle
-  const std::size_t n = g.size();
-  std::vector<int> pending(n, 0);
-  std::vector<std::vector<NodeId>> users(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Node& node = g.nodes()[i];
-    for (Value in : node.inputs) users[static_cast<std::size_t>(in.node)].push_back(static_cast<NodeId>(i));
-    for (NodeId c : node.control_inputs) users[static_cast<std::size_t>(c)].push_back(static_cast<NodeId>(i));
-    pending[i] = static_cast<int>(node.inputs.size() + node.control_inputs.size());
-  }
-  auto later = [&g](NodeId a, NodeId b) { return g.node(a).name > g.node(b).name; };
-  std::priority_queue<NodeId, std::vector<NodeId>, decltype(later)> ready(later);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (pending[i] == 0) ready.push(static_cast<NodeId>(i));
-  }
-  std::vector<NodeId> order;
-  while (!ready.empty()) {
-    const NodeId id = ready.top();
-    ready.pop();
-    order.push_back(id);
-    for (NodeId u : users[static_cast<std::size_t>(id)]) {
-      if (--pending[static_cast<std::size_t>(u)] == 0) ready.push(u);
-    }
-  }
-  return order;
+  return g.topological_order([&g](NodeId a, NodeId b) { return g.node(a).name > g.node(b).name; });
 }
 
 inline std::string types_text(const Node& node) {
