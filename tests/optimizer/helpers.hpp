@@ -58,10 +58,10 @@ inline std::string line_diff(const std::string& expected, const std::string& act
     if (i < e.size() && j < a.size() && e[i] == a[j]) {
       diff += "  " + e[i++] + "\n";
       ++j;
-    } else if (j < a.size() && (i == e.size() || common[i][j + 1] >= common[i + 1][j])) {
-      diff += "+ " + a[j++] + "\n";
+    } else if (i < e.size() && (j == a.size() || common[i + 1][j] >= common[i][j + 1])) {
+      diff += "- " + e[i++] + "\n";  // what was expected comes first, then what came instead
     } else {
-      diff += "- " + e[i++] + "\n";
+      diff += "+ " + a[j++] + "\n";
     }
   }
   return diff;

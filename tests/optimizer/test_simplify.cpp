@@ -113,7 +113,9 @@ TEST_CASE("simplify removes dead code and resolves defaults nobody can feed") {
       inputs: x = %x
       %x = Placeholder() {dtype = float32, shape = [2]}
       %phase/default = Const() {dtype = float32, value = float32[] {0}}
-      %keras_learning_phase = PlaceholderWithDefault(%phase/default) {dtype = float32, shape = []}
+      // "[] : shape": the op requires the attribute, so no default tells "[]" is a shape
+      %keras_learning_phase = PlaceholderWithDefault(%phase/default)
+          {dtype = float32, shape = [] : shape}
       %training_branch = Sigmoid(%x) {T = float32}  // read by nothing
       %y = Mul(%x, %keras_learning_phase) {T = float32}
       outputs: y = %y
