@@ -10,7 +10,9 @@
 #include <vector>
 
 #include <kiln/core/builder.hpp>
+#include <kiln/core/parse.hpp>
 #include <kiln/core/print.hpp>
+#include <kiln/core/verify.hpp>
 #include <kiln/eager.hpp>
 #include <kiln/optimizer/instruments.hpp>
 #include <kiln/optimizer/pass_manager.hpp>
@@ -31,6 +33,56 @@ inline std::string ir(const Graph& g) {
   PrintOptions o;
   o.show_types = false;
   return print_graph(g, o);
+}
+
+// The lines of two texts as a diff: "  " in both, "- " only in `expected`, "+ " only in `actual`.
+// A longest common subsequence of lines keeps the unchanged lines aligned.
+inline std::string line_diff(const std::string& expected, const std::string& actual) {
+  auto lines = [](const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  const std::vector<std::string> e = lines(expected), a = lines(actual);
+  // common[i][j]: length of the longest common subsequence of e[i..] and a[j..].
+  std::vector<std::vector<std::size_t>> common(e.size() + 1, std::vector<std::size_t>(a.size() + 1, 0));
+  for (std::size_t i = e.size(); i-- > 0;) {
+    for (std::size_t j = a.size(); j-- > 0;) {
+      common[i][j] = e[i] == a[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
+    }
+  }
+  std::string diff;
+  std::size_t i = 0, j = 0;
+  while (i < e.size() || j < a.size()) {
+    if (i < e.size() && j < a.size() && e[i] == a[j]) {
+      diff += "  " + e[i++] + "\n";
+      ++j;
+    } else if (i < e.size() && (j == a.size() || common[i + 1][j] >= common[i][j + 1])) {
+      diff += "- " + e[i++] + "\n";  // what was expected comes first, then what came instead
+    } else {
+      diff += "+ " + a[j++] + "\n";
+    }
+  }
+  return diff;
+}
+
+// A pass test as text in, expected text out (MLIR's FileCheck on a whole function): parses
+// `input_ir`, runs `pass` on it, verifies the result and compares its IR without types with
+// `expected_ir`. Both texts go through parse_graph() and the printer, so indentation, comments
+// and the order of nodes in the test are free. Nodes written without types get them inferred.
+// A mismatch shows a line diff ("- expected", "+ actual"). Returns the pass's result, for stats.
+inline opt::PassResult check_pass(const opt::Pass& pass, const std::string& input_ir,
+                                  const std::string& expected_ir, opt::PassOptions options = {}) {
+  Graph g = parse_graph(input_ir);
+  REQUIRE_NOTHROW(verify(g));
+  const opt::PassResult result = run_pass(pass, g, std::move(options));
+  CHECK_NOTHROW(verify(g));
+  const std::string actual = ir(g);
+  const std::string expected = ir(parse_graph(expected_ir));
+  INFO("pass " << pass.name << ", IR diff (- expected, + actual):\n" << line_diff(expected, actual));
+  CHECK(actual == expected);
+  return result;
 }
 
 // MLIR FileCheck in miniature: every pattern must occur in `text`, each after the end of the

@@ -46,6 +46,22 @@ TEST_CASE("topological order is deterministic and respects control edges") {
   CHECK(pos("c") < pos("a"));
 }
 
+TEST_CASE("topological order can break ties by another rule") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {2});
+  b.output("b", b.op("Relu", {x}, {}, "b"));
+  b.output("a", b.op("Neg", {x}, {}, "a"));  // added after b: a higher id
+  Graph g = b.finish();
+  auto names = [&](const std::vector<NodeId>& order) {
+    std::vector<std::string> out;
+    for (NodeId id : order) out.push_back(g.node(id).name);
+    return out;
+  };
+  CHECK(names(g.topological_order()) == std::vector<std::string>{"x", "b", "a"});
+  CHECK(names(g.topological_order([&](NodeId p, NodeId q) { return g.node(p).name > g.node(q).name; })) ==
+        std::vector<std::string>{"x", "a", "b"});  // x first: both read it
+}
+
 TEST_CASE("replace_uses and remove_if rewrite a graph and renumber it") {
   GraphBuilder b;
   Value x = b.input("x", DType::float32, {2});

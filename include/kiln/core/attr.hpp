@@ -1,7 +1,6 @@
 // Typed node attributes: the value kinds TensorFlow's AttrValue carries that inference needs.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <map>
 #include <sstream>
@@ -49,18 +48,6 @@ template <class T> const char* attr_kind_name_of() {
 }
 
 namespace detail {
-// Shortest text that reads back as the same float: what the printer shows for f attrs.
-inline std::string float_text(float f) {
-  if (std::isnan(f)) return "nan";
-  if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
-  for (int precision = 6; precision <= 9; ++precision) {
-    std::ostringstream os;
-    os.precision(precision);
-    os << f;
-    if (std::stof(os.str()) == f) return os.str();
-  }
-  return std::to_string(f);
-}
 template <class T, class F> std::string list_text(const std::vector<T>& v, F item) {
   std::string s = "[";
   for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + item(v[i]);
@@ -81,24 +68,57 @@ inline std::string quoted(const std::string& s) {
 }
 }  // namespace detail
 
-// The attribute as the IR printer writes it: 3, 0.001, true, "SAME", f32, [1,2], [1, 2, 3].
-inline std::string attr_text(const AttrValue& value) {
+namespace detail {
+// A float that cannot be mistaken for an int: "1.0", not "1".
+inline std::string float_literal(float f) {
+  std::string s = float_text(f);
+  if (s.find_first_not_of("-0123456789") == std::string::npos) s += ".0";
+  return s;
+}
+
+// Whether the lossless text must name the kind: a fully known shape reads like a list(int),
+// and an empty list like any other empty list.
+inline bool kind_is_ambiguous(const AttrValue& value) {
+  if (const Shape* s = std::get_if<Shape>(&value)) return s->is_fully_known();
+  return std::visit(
+      [](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, Floats> || std::is_same_v<T, Strings> ||
+                      std::is_same_v<T, DTypes> || std::is_same_v<T, Shapes>) {
+          return v.empty();
+        } else {
+          return false;
+        }
+      },
+      value);
+}
+}  // namespace detail
+
+// The attribute as the IR printer writes it: 3, 0.001, true, "SAME", float32, [1,2], [1, 2, 3].
+// The brief text leaves some kinds to the reader (is "1" an int or a float?); the lossless text
+// writes floats as "1.0", tensors in full, and adds " : shape" or " : list(float)" where the
+// value alone would read as another kind.
+inline std::string attr_text(const AttrValue& value, TextStyle style = TextStyle::brief) {
+  const bool lossless = style == TextStyle::lossless;
+  const auto real = lossless ? detail::float_literal : detail::float_text;
   struct Visitor {
+    TextStyle style;
+    std::string (*real)(float);
     std::string operator()(std::int64_t v) const { return std::to_string(v); }
-    std::string operator()(float v) const { return detail::float_text(v); }
+    std::string operator()(float v) const { return real(v); }
     std::string operator()(bool v) const { return v ? "true" : "false"; }
     std::string operator()(const std::string& v) const { return detail::quoted(v); }
     std::string operator()(DType v) const { return dtype_name(v); }
     std::string operator()(const Shape& v) const { return v.str(); }
     std::string operator()(const Tensor& v) const {
       std::ostringstream os;
-      os << v;
+      write_tensor(os, v, style);
       return os.str();
     }
     std::string operator()(const Ints& v) const {
       return detail::list_text(v, [](std::int64_t x) { return std::to_string(x); });
     }
-    std::string operator()(const Floats& v) const { return detail::list_text(v, detail::float_text); }
+    std::string operator()(const Floats& v) const { return detail::list_text(v, real); }
     std::string operator()(const Strings& v) const { return detail::list_text(v, detail::quoted); }
     std::string operator()(const DTypes& v) const {
       return detail::list_text(v, [](DType t) { return std::string(dtype_name(t)); });
@@ -107,7 +127,9 @@ inline std::string attr_text(const AttrValue& value) {
       return detail::list_text(v, [](const Shape& s) { return s.str(); });
     }
   };
-  return std::visit(Visitor{}, value);
+  std::string text = std::visit(Visitor{style, real}, value);
+  if (lossless && detail::kind_is_ambiguous(value)) text += std::string(" : ") + attr_kind_name(value);
+  return text;
 }
 
 }  // namespace kiln

@@ -191,7 +191,11 @@ class Graph {
 
   // Kahn's algorithm over data and control edges. Among nodes that are ready at the same time
   // the lowest id goes first, so the order is deterministic. A cycle throws, naming a node on it.
-  std::vector<NodeId> topological_order() const {
+  std::vector<NodeId> topological_order() const { return topological_order(std::greater<NodeId>{}); }
+
+  // The same with another tie-break: `later(a, b)` is true when ready node a goes after ready
+  // node b. The printer orders by name, so that its text does not depend on node ids.
+  template <class Later> std::vector<NodeId> topological_order(Later later) const {
     const std::size_t n = nodes_.size();
     std::vector<int> pending(n, 0);
     std::vector<std::vector<NodeId>> users(n);
@@ -203,7 +207,7 @@ class Graph {
       for (Value in : nodes_[i].inputs) edge(in.node);
       for (NodeId c : nodes_[i].control_inputs) edge(c);
     }
-    std::priority_queue<NodeId, std::vector<NodeId>, std::greater<>> ready;
+    std::priority_queue<NodeId, std::vector<NodeId>, Later> ready(later);
     for (std::size_t i = 0; i < n; ++i) {
       if (pending[i] == 0) ready.push(static_cast<NodeId>(i));
     }

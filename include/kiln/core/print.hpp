@@ -11,10 +11,12 @@
 // One node per line, SSA style. Nodes come in topological order, ties broken by name, so the
 // text depends only on the graph and not on the order in which it was built. `%n:1` is output 1
 // of n, `^%n` a control edge, and `loc(fused[...])` lists the original nodes a rewrite replaced.
+// Names outside TensorFlow's usual characters are quoted. parse.hpp reads the text back; with
+// PrintOptions::lossless it reads back as an equal graph.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
-#include <queue>
 #include <sstream>
 #include <string>
 
@@ -25,19 +27,23 @@ namespace kiln {
 struct PrintOptions {
   bool show_types = true;      // ": float32[?,4]" after each node
   bool show_provenance = true; // loc(fused[...]) on rewritten nodes
+  // Every tensor in full and every attribute kind unmistakable, so that parse_graph() reads
+  // the text back as an equal graph (see parse.hpp). Off, long constants are elided.
+  bool lossless = false;
 };
 
 namespace print_detail {
 
 // TensorFlow names are [A-Za-z0-9_.\-/>]; anything else gets quotes so the text stays parseable.
-inline std::string node_ref(const std::string& name) {
-  for (char c : name) {
-    const bool plain = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' ||
-                       c == '-' || c == '/' || c == '>';
-    if (!plain) return "%" + detail::quoted(name);
-  }
-  return "%" + name;
+inline bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-' ||
+         c == '/' || c == '>';
 }
+inline std::string name_text(const std::string& name) {
+  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), is_name_char);
+  return plain ? name : detail::quoted(name);
+}
+inline std::string node_ref(const std::string& name) { return "%" + name_text(name); }
 
 inline std::string value_ref(const Graph& g, Value v) {
   const std::string ref = node_ref(g.node(v.node).name);
@@ -46,31 +52,7 @@ inline std::string value_ref(const Graph& g, Value v) {
 
 // Topological order in which, among ready nodes, the smallest name goes first.
 inline std::vector<NodeId> name_ordered_topology(const Graph& g) {
-  g.topological_order();  // throws a clear error on a cycle
-  const std::size_t n = g.size();
-  std::vector<int> pending(n, 0);
-  std::vector<std::vector<NodeId>> users(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const Node& node = g.nodes()[i];
-    for (Value in : node.inputs) users[static_cast<std::size_t>(in.node)].push_back(static_cast<NodeId>(i));
-    for (NodeId c : node.control_inputs) users[static_cast<std::size_t>(c)].push_back(static_cast<NodeId>(i));
-    pending[i] = static_cast<int>(node.inputs.size() + node.control_inputs.size());
-  }
-  auto later = [&g](NodeId a, NodeId b) { return g.node(a).name > g.node(b).name; };
-  std::priority_queue<NodeId, std::vector<NodeId>, decltype(later)> ready(later);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (pending[i] == 0) ready.push(static_cast<NodeId>(i));
-  }
-  std::vector<NodeId> order;
-  while (!ready.empty()) {
-    const NodeId id = ready.top();
-    ready.pop();
-    order.push_back(id);
-    for (NodeId u : users[static_cast<std::size_t>(id)]) {
-      if (--pending[static_cast<std::size_t>(u)] == 0) ready.push(u);
-    }
-  }
-  return order;
+  return g.topological_order([&g](NodeId a, NodeId b) { return g.node(a).name > g.node(b).name; });
 }
 
 inline std::string types_text(const Node& node) {
@@ -101,12 +83,16 @@ inline std::string print_node(const Graph& g, NodeId id, const PrintOptions& opt
     line += " {";
     bool first_attr = true;
     for (const auto& [key, value] : node.attrs) {
-      line += (first_attr ? "" : ", ") + key + " = " + attr_text(value);
+      line += (first_attr ? "" : ", ") + name_text(key) + " = " +
+              attr_text(value, options.lossless ? TextStyle::lossless : TextStyle::brief);
       first_attr = false;
     }
     line += "}";
   }
-  if (options.show_types && !node.outputs.empty()) line += " : " + types_text(node);
+  // "()" says "no outputs" where the brief text leaves it to inference.
+  if (options.show_types && (options.lossless || !node.outputs.empty())) {
+    line += " : " + types_text(node);
+  }
   if (options.show_provenance && !node.replaced.empty()) {
     line += " loc(fused[";
     for (std::size_t i = 0; i < node.replaced.size(); ++i) {
@@ -124,7 +110,7 @@ inline std::string print_graph(const Graph& g, const PrintOptions& options = {})
     if (list.empty()) return;
     text += std::string("  ") + label + ": ";
     for (std::size_t i = 0; i < list.size(); ++i) {
-      text += (i ? ", " : "") + list[i].name + " = " + value_ref(g, list[i].value);
+      text += (i ? ", " : "") + name_text(list[i].name) + " = " + value_ref(g, list[i].value);
     }
     text += "\n";
   };

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -202,26 +203,84 @@ class Tensor {
   bool valid_ = false;
 };
 
-// "float32[2,3] {1, 2, 3, 4, 5, 6}", eliding the middle of long tensors.
-inline std::ostream& operator<<(std::ostream& os, const Tensor& t) {
-  if (!t.valid()) return os << "<empty tensor>";
+namespace detail {
+// Shortest text that reads back as the same float: what the printer shows for f attrs.
+inline std::string float_text(float f) {
+  if (std::isnan(f)) return "nan";
+  if (std::isinf(f)) return f > 0 ? "inf" : "-inf";
+  for (int precision = 6; precision <= 9; ++precision) {
+    std::ostringstream os;
+    os.precision(precision);
+    os << f;
+    if (std::stof(os.str()) == f) return os.str();
+  }
+  return std::to_string(f);
+}
+
+// The same for doubles, which need up to 17 significant digits.
+inline std::string double_text(double d) {
+  if (std::isnan(d)) return "nan";
+  if (std::isinf(d)) return d > 0 ? "inf" : "-inf";
+  std::ostringstream os;
+  for (int precision = 15; precision <= 17; ++precision) {
+    os.str("");
+    os.precision(precision);
+    os << d;
+    if (std::stod(os.str()) == d) break;
+  }
+  return os.str();
+}
+
+// Element i written so that it reads back as exactly the same value of t's dtype.
+inline std::string exact_element_text(const Tensor& t, std::int64_t i) {
+  return dispatch(t.dtype(), [&](auto tag) -> std::string {
+    using T = typename decltype(tag)::type;
+    const T v = t.data<T>()[i];
+    if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
+    else if constexpr (std::is_same_v<T, double>) return double_text(v);
+    else if constexpr (std::is_integral_v<T>) return std::to_string(static_cast<std::int64_t>(v));
+    else return float_text(static_cast<float>(v));  // float and the 16-bit floats
+  });
+}
+}  // namespace detail
+
+// How much the text of a value shows.
+enum class TextStyle {
+  brief,     // tensors: six significant digits, the middle of long ones elided; for reading
+  lossless,  // everything, exactly, so that parse_graph() reads back the same value
+};
+
+// "float32[2,3] {1, 2, 3, 4, 5, 6}".
+inline void write_tensor(std::ostream& os, const Tensor& t, TextStyle style) {
+  if (!t.valid()) {
+    os << "<empty tensor>";
+    return;
+  }
   os << dtype_name(t.dtype()) << t.shape().str() << " {";
   const std::int64_t n = t.num_elements();
   constexpr std::int64_t kShown = 8;
+  const bool elide = style == TextStyle::brief && n > 2 * kShown;
   for (std::int64_t i = 0; i < n; ++i) {
-    if (n > 2 * kShown && i == kShown) {
+    if (elide && i == kShown) {
       os << ", ...";
       i = n - kShown - 1;
       continue;
     }
     if (i) os << ", ";
-    if (t.dtype() == DType::boolean) {
+    if (style == TextStyle::lossless) {
+      os << detail::exact_element_text(t, i);
+    } else if (t.dtype() == DType::boolean) {
       os << (t.element_as_double(i) != 0 ? "true" : "false");
     } else {
       os << t.element_as_double(i);
     }
   }
-  return os << "}";
+  os << "}";
+}
+
+inline std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  write_tensor(os, t, TextStyle::brief);
+  return os;
 }
 
 }  // namespace kiln
