@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "../../examples/kiln/run.hpp"
 #include "../../examples/kiln/show.hpp"
 #include "../support.hpp"
@@ -49,12 +51,28 @@ TEST_CASE("kiln show prints what saved_model_cli prints") {
 }
 
 TEST_CASE("kiln show --json gives the same facts to scripts") {
-  const std::string json = show({(kCorpus / "keras_multi_io_tf23").string(), "--json"});
-  CHECK(has(json, "\"signatures\": {\"serving_default\": {"));
-  CHECK(has(json, "\"dtype\": \"float32\""));
-  CHECK(has(json, "\"name\": \"StatefulPartitionedCall:1\""));
-  const std::string frozen = show({(kCorpus / "frozen" / "mlp_tf2_frozen.pb").string(), "--json"});
-  CHECK(has(frozen, "\"sinks\": [\"Identity\"]"));
+  // The multi-output Keras model: inputs my_input_1, my_input_2 [?,5], outputs my_outputs_1,
+  // my_outputs_2 [?,1] (what saved_model_cli shows for tests/fixtures/corpus_models).
+  const nlohmann::json shown =
+      nlohmann::json::parse(show({(kCorpus / "keras_multi_io_tf23").string(), "--json"}));
+  CHECK(shown.at("tags") == nlohmann::json::array({"serve"}));
+  const nlohmann::json& signature = shown.at("signatures").at("serving_default");
+  CHECK(signature.at("method_name") == "tensorflow/serving/predict");
+  const nlohmann::json& input = signature.at("inputs").at("my_input_2");
+  CHECK(input.at("dtype") == "float32");
+  CHECK(input.at("shape") == nlohmann::json::array({-1, 5}));
+  CHECK(input.at("name") == "serving_default_my_input_2:0");
+  const nlohmann::json& output = signature.at("outputs").at("my_outputs_2");
+  CHECK(output.at("shape") == nlohmann::json::array({-1, 1}));
+  CHECK(output.at("name") == "StatefulPartitionedCall:1");
+  CHECK(signature.at("inputs").size() == 2);
+  CHECK(signature.at("outputs").size() == 2);
+
+  const nlohmann::json frozen = nlohmann::json::parse(
+      show({(kCorpus / "frozen" / "mlp_tf2_frozen.pb").string(), "--json"}));
+  CHECK(frozen.at("sinks") == nlohmann::json::array({"Identity"}));
+  REQUIRE(frozen.at("placeholders").contains("x"));
+  CHECK(frozen.at("placeholders").at("x").at("shape") == nlohmann::json::array({-1, 5}));
 }
 
 TEST_CASE("kiln run writes one .npy per output, matching TensorFlow") {

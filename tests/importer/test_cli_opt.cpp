@@ -8,8 +8,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include <kiln/model.hpp>
 #include <kiln/session.hpp>
@@ -42,19 +46,13 @@ bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The integer after `"key": ` in `json`, starting the search at `from`.
-std::int64_t json_int(const std::string& json, const std::string& key, std::size_t from = 0) {
-  const std::string quoted = "\"" + key + "\": ";
-  const std::size_t at = json.find(quoted, from);
-  REQUIRE(at != std::string::npos);
-  return std::stoll(json.substr(at + quoted.size()));
-}
-
-// The JSON text of the pass record named `name` (the first one from `from`).
-std::string pass_record(const std::string& json, const std::string& name, std::size_t from = 0) {
-  const std::size_t at = json.find("{\"name\": \"" + name + "\"", from);
-  REQUIRE(at != std::string::npos);
-  return json.substr(at, json.find('}', json.find("\"stats\": {", at) + 10) - at);
+// The pass record named `name` in a `kiln opt --json` report (the first one of that name).
+const nlohmann::json& pass_record(const nlohmann::json& report, const std::string& name) {
+  for (const nlohmann::json& record : report.at("passes")) {
+    if (record.at("name") == name) return record;
+  }
+  FAIL("no pass record named " << name << " in " << report.dump());
+  throw std::logic_error("unreachable");
 }
 
 // Nodes by op in a printed graph: lines "  %name = Op(...".
@@ -137,26 +135,31 @@ TEST_CASE("kiln opt --json: fuse folds every BatchNorm of a Keras CNN, the arena
   }
   REQUIRE(batch_norms == 2);  // the fixture's two BatchNormalization layers (tests/fixtures)
 
-  const std::string json = kiln_opt({model, "--json"});
-  // JSON only: one object, from its first byte to its last.
-  REQUIRE(json.rfind("{\"passes\": [", 0) == 0);
-  CHECK(json.compare(json.size() - 2, 2, "}\n") == 0);
-  const std::string fuse = pass_record(json, "fuse");
-  CHECK(json_int(fuse, "BatchNorms folded") == batch_norms);
-  CHECK(json_int(fuse, "nodes_after") < json_int(fuse, "nodes_before"));
-  for (const char* pass : {"fold-constants", "simplify", "fuse", "plan-memory"}) {
-    const std::string record = pass_record(json, pass);
-    CHECK(has(record, "\"ms\": "));
-    CHECK(has(record, "\"stats\": {"));
+  // JSON only on stdout: the parse fails on anything else before or after the one object.
+  const nlohmann::json json = nlohmann::json::parse(kiln_opt({model, "--json"}));
+  const nlohmann::json& fuse = pass_record(json, "fuse");
+  CHECK(fuse.at("stats").at("BatchNorms folded") == batch_norms);
+  CHECK(fuse.at("nodes_after") < fuse.at("nodes_before"));
+  CHECK(fuse.at("changed") == true);
+  std::vector<std::string> names;
+  for (const nlohmann::json& record : json.at("passes")) {
+    names.push_back(record.at("name"));
+    CHECK(record.at("ms").get<double>() >= 0);
+    CHECK(record.at("stats").is_object());
+    CHECK(record.at("notes").is_array());
+    CHECK_FALSE(record.contains("failure"));
   }
-  const std::size_t memory = json.find("\"memory\": {");
-  REQUIRE(memory != std::string::npos);
-  const std::int64_t arena = json_int(json, "arena_bytes", memory);
-  const std::int64_t naive = json_int(json, "naive_bytes", memory);
-  const std::int64_t bound = json_int(json, "lower_bound_bytes", memory);
+  std::vector<std::string> o2;
+  for (const opt::Pass& pass : opt::pipeline_for_level("O2")) o2.push_back(pass.name);
+  CHECK(names == o2);
+  CHECK(json.at("total_ms").get<double>() >= 0);
+  const nlohmann::json& memory = json.at("memory");
+  REQUIRE(memory.is_object());
+  const std::int64_t arena = memory.at("arena_bytes");
   CHECK(arena > 0);
-  CHECK(arena <= naive);
-  CHECK(arena >= bound);
+  CHECK(arena <= memory.at("naive_bytes").get<std::int64_t>());
+  CHECK(arena >= memory.at("lower_bound_bytes").get<std::int64_t>());
+  CHECK(memory.at("tensors").get<int>() > 0);
 
   // Nothing of a BatchNorm is left after the last pass.
   const std::string dumps = kiln_opt({model, "--print-ir-after-all"});
@@ -218,9 +221,50 @@ TEST_CASE("kiln opt --dot-dir writes a DOT file per pass, --memory-plan an SVG")
 }
 
 TEST_CASE("kiln opt works on a frozen GraphDef: its outputs are the sinks") {
-  const std::string json = kiln_opt({(kModels / "frozen_graph" / "model.pb").string(), "--json"});
-  CHECK(json_int(pass_record(json, "fuse"), "BatchNorms folded") == 1);
-  CHECK(json.find("\"memory\": {") != std::string::npos);
+  const nlohmann::json json =
+      nlohmann::json::parse(kiln_opt({(kModels / "frozen_graph" / "model.pb").string(), "--json"}));
+  CHECK(pass_record(json, "fuse").at("stats").at("BatchNorms folded") == 1);
+  CHECK(json.at("memory").is_object());
+}
+
+TEST_CASE("kiln opt --json writes every fact of a report, and null for what is not a number") {
+  // A report made by hand, so that every value is known: one pass that worked, one that failed,
+  // a time that is not a number, and no memory plan.
+  opt::PipelineReport report;
+  opt::PassRecord simplify;
+  simplify.name = "simplify";
+  simplify.nodes_before = 9;
+  simplify.nodes_after = 7;
+  simplify.ms = std::numeric_limits<double>::quiet_NaN();
+  simplify.result.changed = true;
+  simplify.result.stats.push_back({"dead nodes removed", 2});
+  simplify.result.notes.push_back("a \"quoted\" note\n");
+  opt::PassRecord broken;
+  broken.name = "fuse";
+  broken.index = 1;
+  broken.nodes_before = broken.nodes_after = 7;
+  broken.ms = 0.5;
+  broken.failure = "internal error: something went wrong";
+  report.passes = {simplify, broken};
+  report.total_ms = std::numeric_limits<double>::infinity();
+
+  const nlohmann::json json = nlohmann::json::parse(report.to_json());
+  REQUIRE(json.at("passes").size() == 2);
+  const nlohmann::json& first = json.at("passes").at(0);
+  CHECK(first.at("name") == "simplify");
+  CHECK(first.at("nodes_before") == 9);
+  CHECK(first.at("nodes_after") == 7);
+  CHECK(first.at("ms").is_null());
+  CHECK(first.at("changed") == true);
+  CHECK(first.at("stats") == nlohmann::json{{"dead nodes removed", 2}});
+  CHECK(first.at("notes") == nlohmann::json::array({"a \"quoted\" note\n"}));
+  CHECK_FALSE(first.contains("failure"));
+  const nlohmann::json& second = json.at("passes").at(1);
+  CHECK(second.at("failure") == "internal error: something went wrong");
+  CHECK(second.at("ms") == 0.5);
+  CHECK(second.at("changed") == false);
+  CHECK(json.at("total_ms").is_null());
+  CHECK(json.at("memory").is_null());
 }
 
 TEST_CASE("kiln opt reaches the graph that kiln::compile runs") {
