@@ -9,6 +9,20 @@
 
 namespace kiln::cli {
 
+struct ShowFlags {
+  ModelFlags model;
+  bool all = false, json = false;
+};
+
+inline CLI::App* add_show_command(CLI::App& kiln, ShowFlags& flags) {
+  CLI::App* show = kiln.add_subcommand(
+      "show", "list a model's tag sets and signatures (saved_model_cli style, or --json)");
+  add_model_flags(*show, flags.model, "print this signature's inputs and outputs");
+  show->add_flag("--all", flags.all, "every tag set and signature: dtype, shape, tensor name");
+  show->add_flag("--json", flags.json, "what a model offers as JSON, for scripts");
+  return show;
+}
+
 inline void print_tensor_info(std::ostream& out, const char* kind, const TensorSpec& spec,
                               const std::string& indent) {
   out << indent << kind << "['" << spec.key << "'] tensor_info:\n"
@@ -65,14 +79,10 @@ inline void show_frozen(const Model& model, bool json) {
   for (const std::string& s : sinks) std::cout << "  outputs['" << s << "'] name: " << s << ":0\n";
 }
 
-inline int show(const Args& args) {
-  if (args.positional().size() != 1) {
-    throw Error(Errc::invalid_argument, "usage: kiln show DIR|GRAPH.pb [--all] [--tag_set T] "
-                                        "[--signature_def S] [--json]");
-  }
-  const std::string path = args.positional()[0];
-  const bool json = args.has("json");
-  Model first = open_model(path, args.get("tag_set"));
+inline int show(const ShowFlags& flags) {
+  const std::string& path = flags.model.path;
+  const bool json = flags.json;
+  Model first = open_model(path, flags.model.tag_set);
   if (first.is_frozen_graph()) {
     show_frozen(first, json);
     return 0;
@@ -92,7 +102,7 @@ inline int show(const Args& args) {
               << "\n";
     return 0;
   }
-  if (args.has("all")) {
+  if (flags.all) {
     for (const std::set<std::string>& tags : first.all_tag_sets()) {
       Model model = open_model(path, tag_set_text(tags));
       std::cout << "\nMetaGraphDef with tag-set: '" << tag_set_text(tags)
@@ -104,11 +114,11 @@ inline int show(const Args& args) {
     }
     return 0;
   }
-  if (args.has("signature_def")) {
-    print_signature(std::cout, first.signature(args.get("signature_def")), "");
+  if (!flags.model.signature_def.empty()) {
+    print_signature(std::cout, first.signature(flags.model.signature_def), "");
     return 0;
   }
-  if (args.has("tag_set")) {
+  if (!flags.model.tag_set.empty()) {
     std::cout << "The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:\n";
     for (const Signature& sig : first.signatures()) {
       std::cout << "SignatureDef key: \"" << sig.key << "\"\n";

@@ -7,8 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../../examples/kiln/run.hpp"
-#include "../../examples/kiln/show.hpp"
 #include "../support.hpp"
 #include "cli_capture.hpp"
 
@@ -21,13 +19,10 @@ const fs::path kFixtures = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures";
 const fs::path kCorpus = fs::path(KILN_CORPUS_DIR);
 
 std::string show(std::vector<std::string> words) {
-  auto parse = [](int argc, char** argv, int first) {
-    return cli::Args(argc, argv, first, {"tag_set", "signature_def"}, {"all", "json"});
-  };
-  return test::capture_cli(cli::show, parse, std::move(words));
+  return test::capture_cli("show", std::move(words));
 }
 std::string run(std::vector<std::string> words) {
-  return test::capture_cli(cli::run, cli::run_args, std::move(words));
+  return test::capture_cli("run", std::move(words));
 }
 
 bool has(const std::string& text, const std::string& part) {
@@ -111,5 +106,5 @@ TEST_CASE("case 23: inputs are .npy files, never expressions") {
                   Error);
   CHECK_THROWS_AS(run({model, "--inputs", "no_equals_sign", "--outdir", outdir}), Error);
   CHECK_THROWS_AS(run({model, "--inputs", "input_1=missing.npy", "--outdir", outdir}), Error);
-  CHECK_THROWS_AS(show({model, "--bogus-flag"}), Error);
+  test::require_usage_error({"show", model, "--bogus-flag"}, {"--bogus-flag"});
 }

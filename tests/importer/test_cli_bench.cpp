@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../../examples/kiln/bench.hpp"
+#include "cli_capture.hpp"
 
 namespace fs = std::filesystem;
 using namespace kiln;
@@ -24,19 +24,13 @@ std::string mlp() { return (kModels / "mlp" / "saved_model").string(); }
 
 // Runs `kiln bench` with `words` in this process; returns what it printed on stdout.
 std::string bench(std::vector<std::string> words) {
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  const cli::Args args = cli::parse_bench_args(static_cast<int>(argv.size()), argv.data(), 0);
-  std::ostringstream out;
-  std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
-  try {
-    cli::bench(args);
-  } catch (...) {
-    std::cout.rdbuf(saved);
-    throw;
-  }
-  std::cout.rdbuf(saved);
-  return out.str();
+  return test::capture_cli("bench", std::move(words));
+}
+
+// `kiln bench` with `words` is refused as bad usage, with a message that names every `parts`.
+void refused(std::vector<std::string> words, const std::vector<std::string>& parts) {
+  words.insert(words.begin(), "bench");
+  test::require_usage_error(std::move(words), parts);
 }
 
 bool has(const std::string& text, const std::string& part) {
@@ -70,7 +64,7 @@ TEST_CASE("kiln bench --compare --json writes every key the comparison scripts r
   CHECK(json.at("model") == mlp());
   CHECK(json.at("signature") == "serving_default");
   CHECK(json.at("level") == "O2");
-  CHECK(json.at("backend") == backend_name(cli::BenchSettings().backend));
+  CHECK(json.at("backend") == backend_name(cli::default_backend()));
   CHECK(json.at("batch") == 1);
   CHECK(json.at("threads") >= 1);
   for (const char* key : {"import_ms", "compile_ms", "first_run_ms", "peak_rss_bytes",
@@ -136,19 +130,21 @@ TEST_CASE("kiln bench --help says how inputs are generated") {
 
 TEST_CASE("kiln bench refuses bad flags with a message that names them") {
   const std::string model = mlp();
-  CHECK_THROWS_WITH(bench({model, "--runs", "0"}), Catch::Contains("--runs takes a whole number"));
-  CHECK_THROWS_WITH(bench({model, "--runs", "ten"}), Catch::Contains("--runs takes a whole"));
-  CHECK_THROWS_WITH(bench({model, "--warmup", "-1"}), Catch::Contains("--warmup"));
-  CHECK_THROWS_WITH(bench({model, "--batch", "0"}), Catch::Contains("--batch"));
-  CHECK_THROWS_WITH(bench({model, "--batch", "2x"}), Catch::Contains("--batch"));
-  CHECK_THROWS_WITH(bench({model, "--threads", "-2"}), Catch::Contains("--threads"));
-  CHECK_THROWS_WITH(bench({model, "--backend", "gpu"}), Catch::Contains("unknown backend"));
-  CHECK_THROWS_WITH(bench({model, "-O1", "-O2"}), Catch::Contains("optimization level"));
-  CHECK_THROWS_WITH(bench({model, "-O7"}), Catch::Contains("optimization level"));
-  CHECK_THROWS_WITH(bench({model, "--frobnicate"}), Catch::Contains("unknown flag"));
-  CHECK_THROWS_WITH(bench({model, "--runs"}), Catch::Contains("flag needs a value"));
-  CHECK_THROWS_WITH(bench({model, "--json="}), Catch::Contains("--json needs a file name"));
-  CHECK_THROWS_WITH(bench({model, "extra"}), Catch::Contains("one MODEL"));
+  refused({model, "--runs", "0"}, {"--runs", "1 to 100000000"});
+  refused({model, "--runs", "ten"}, {"--runs", "ten"});
+  refused({model, "--warmup", "-1"}, {"--warmup"});
+  refused({model, "--batch", "0"}, {"--batch"});
+  refused({model, "--batch", "2x"}, {"--batch", "2x"});
+  refused({model, "--threads", "-2"}, {"--threads"});
+  refused({model, "--backend", "gpu"}, {"unknown backend", "gpu"});
+  refused({model, "-O1", "-O2"}, {"give one optimization level"});
+  refused({model, "-O7"}, {"unknown optimization level", "-O7"});
+  refused({model, "--frobnicate"}, {"--frobnicate"});
+  refused({model, "--runs"}, {"--runs"});
+  refused({model, "--json="}, {"--json"});
+  refused({model, "extra"}, {"extra"});
+  refused({"--runs", "3"}, {"MODEL"});
+  // A model that is not there is not bad usage: a kiln::Error of its own (exit code 1).
   const std::string features = (kModels / "mlp" / "inputs" / "features.npy").string();
   CHECK_THROWS_WITH(bench({model, "--inputs", "pixels=" + features}), Catch::Contains("pixels"));
 }

@@ -18,8 +18,6 @@
 #include <kiln/model.hpp>
 #include <kiln/session.hpp>
 
-#include "../../examples/kiln/opt.hpp"
-#include "../../examples/kiln/run.hpp"
 #include "../support.hpp"
 #include "cli_capture.hpp"
 #include "importer_test_util.hpp"
@@ -36,10 +34,10 @@ std::string model_dir(const std::string& name) {
 }
 
 std::string kiln_opt(std::vector<std::string> words) {
-  return test::capture_cli(cli::opt, cli::opt_args, std::move(words));
+  return test::capture_cli("opt", std::move(words));
 }
 std::string kiln_run(std::vector<std::string> words) {
-  return test::capture_cli(cli::run, cli::run_args, std::move(words));
+  return test::capture_cli("run", std::move(words));
 }
 
 bool has(const std::string& text, const std::string& part) {
@@ -294,14 +292,23 @@ TEST_CASE("kiln opt refuses bad flags with a clear error") {
   test::require_error([&] { kiln_opt({model, "-O1", "--memory-plan", "x.svg"}); },
                       Errc::invalid_argument, {"--memory-plan needs the plan-memory pass"});
   test::require_error([&] { kiln_opt({model, "--batch", "0"}); }, Errc::invalid_argument,
-                      {"--batch takes a positive number"});
+                      {"--batch", "1 to 999999999"});
   test::require_error(
       [&] { kiln_opt({model, "--print-ir-after-all", "--print-ir-after-change"}); },
       Errc::invalid_argument, {"not both"});
   test::require_error([&] { kiln_opt({model, "--bogus"}); }, Errc::invalid_argument,
-                      {"unknown flag", "--bogus"});
+                      {"not expected", "--bogus"});
+  // All of them are bad usage (exit code 2), found before the model is read.
+  for (const std::vector<std::string>& words : std::vector<std::vector<std::string>>{
+           {model, "--passes", "nope"}, {model, "-O7"}, {model, "-O1", "-O2"},
+           {model, "-O1", "--passes", "fuse"}, {model, "-O1", "--memory-plan", "x.svg"},
+           {model, "--batch", "0"}, {model, "--print-ir-after-all", "--print-ir-after-change"},
+           {model, "--bogus"}, {"--stats"}}) {
+    INFO(words.back());
+    CHECK_THROWS_AS(kiln_opt(words), cli::UsageError);
+  }
 #if defined(KILN_CLI_PATH)
-  // The built tool: the same messages, and an exit code that is not 0.
+  // The built tool: the same messages, and exit code 2.
   const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
       {{"opt", model, "--passes", "nope"}, "no optimizer pass of this name"},
       {{"opt", model, "-O7"}, "unknown optimization level"},
@@ -309,12 +316,50 @@ TEST_CASE("kiln opt refuses bad flags with a clear error") {
   for (const auto& [words, message] : bad) {
     const Outcome outcome = run_tool(words);
     INFO(outcome.output);
-    CHECK(outcome.exit_code != 0);
+    CHECK(outcome.exit_code == 2);
     CHECK(outcome.output.rfind("kiln: ", 0) == 0);
     CHECK(has(outcome.output, message));
   }
 #endif
 }
+
+#if defined(KILN_CLI_PATH)
+TEST_CASE("the kiln tool exits with 0 on success, 1 on an error, 2 on bad usage") {
+  const std::string model = model_dir("conv_bn_relu");
+  const Outcome version = run_tool({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.output == "kiln " KILN_TOOL_VERSION "\n");  // CMake's PROJECT_VERSION
+
+  const Outcome help = run_tool({"--help"});
+  CHECK(help.exit_code == 0);
+  for (const char* part : {"usage: kiln", "show", "run", "opt", "bench", "exit codes:"}) {
+    CHECK(has(help.output, part));
+  }
+  CHECK(run_tool({"opt", "--help"}).exit_code == 0);
+  CHECK(run_tool({"opt", model, "-O1"}).exit_code == 0);
+
+  // A model that is not there: a kiln::Error.
+  const Outcome missing = run_tool({"opt", model + "_missing"});
+  INFO(missing.output);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.rfind("kiln: ", 0) == 0);
+
+  // Bad usage: what went wrong, and where the help is.
+  const Outcome bogus = run_tool({"opt", model, "--bogus"});
+  INFO(bogus.output);
+  CHECK(bogus.exit_code == 2);
+  CHECK(has(bogus.output, "--bogus"));
+  CHECK(has(bogus.output, "kiln opt --help"));
+  CHECK(run_tool({"opt", model, "--batch"}).exit_code == 2);  // a flag without its value
+  CHECK(run_tool({"frobnicate", model}).exit_code == 2);
+  CHECK(has(run_tool({"frobnicate", model}).output, "unknown command"));
+  CHECK(run_tool({}).exit_code == 2);
+  // A command alone: its help, and still exit code 2.
+  const Outcome bench_alone = run_tool({"bench"});
+  CHECK(bench_alone.exit_code == 2);
+  CHECK(has(bench_alone.output, "usage: kiln bench"));
+}
+#endif
 
 TEST_CASE("kiln run -O2 and -O0 --backend reference both give TensorFlow's answers") {
   test::TempDir dir;
