@@ -50,7 +50,8 @@ struct BenchFlags {
 inline CLI::App* add_bench_command(CLI::App& kiln, BenchFlags& flags) {
   CLI::App* bench = kiln.add_subcommand(
       "bench", "time a model: session creation, first and steady runs, eager vs optimized");
-  add_model_flags(*bench, flags.model, "signature to run (default serving_default, else the first)");
+  add_model_flags(*bench, flags.model,
+                  "signature to run (default serving_default, else the first)");
   bench->add_option("--batch", flags.batch, "size for every unknown input dimension")
       ->type_name("N")
       ->check(in_range(1, std::int64_t{1} << 20))
@@ -194,7 +195,9 @@ inline int bench(const BenchFlags& s) {
     signature = s.model.signature_def;
     if (signature.empty()) {
       const std::vector<Signature>& all = model.signatures();
-      if (all.empty()) throw Error(Errc::not_found, "the model has no signatures").file(s.model.path);
+      if (all.empty()) {
+        throw Error(Errc::not_found, "the model has no signatures").file(s.model.path);
+      }
       signature = all.front().key;
       for (const Signature& sig : all) {
         if (sig.key == "serving_default") signature = sig.key;
@@ -290,24 +293,22 @@ inline int bench(const BenchFlags& s) {
             << " MiB\n";
 
   if (!s.json.empty()) {
-    JsonObject modes;
-    modes.raw("optimized", stats_json(optimized.stats));
-    if (s.compare) modes.raw("eager", stats_json(eager.stats));
-    JsonObject json;
-    json.str("model", s.model.path)
-        .str("signature", signature)
-        .num("batch", static_cast<double>(s.batch))
-        .num("threads", detail::threads_used(backend, s.threads))
-        .str("backend", backend_name(backend))
-        .str("level", opt_level_name(level))
-        .num("import_ms", import_ms)
-        .num("compile_ms", compile_ms)
-        .num("first_run_ms", optimized.first_run_ms)
-        .num("peak_rss_bytes", static_cast<double>(peak_rss))
-        .raw("modes", modes.text());
-    if (s.compare) json.num("eager_over_optimized", ratio);
+    Json modes = {{"optimized", stats_json(optimized.stats)}};
+    if (s.compare) modes["eager"] = stats_json(eager.stats);
+    Json json = {{"model", s.model.path},
+                 {"signature", signature},
+                 {"batch", s.batch},
+                 {"threads", detail::threads_used(backend, s.threads)},
+                 {"backend", backend_name(backend)},
+                 {"level", opt_level_name(level)},
+                 {"import_ms", import_ms},
+                 {"compile_ms", compile_ms},
+                 {"first_run_ms", optimized.first_run_ms},
+                 {"peak_rss_bytes", peak_rss},
+                 {"modes", modes}};
+    if (s.compare) json["eager_over_optimized"] = ratio;
     std::ofstream out(s.json);
-    out << json.text() << "\n";
+    out << json_text(json);
     if (!out) throw Error(Errc::io_error, "cannot write the JSON results").file(s.json);
     std::cout << "Wrote " << s.json << "\n";
   }

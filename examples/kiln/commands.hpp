@@ -18,7 +18,7 @@
 #include "show.hpp"
 
 #if !defined(KILN_TOOL_VERSION)
-#error "KILN_TOOL_VERSION (the project's version) is defined by the build: see examples/CMakeLists.txt"
+#error "KILN_TOOL_VERSION, the project's version, comes from cmake/KilnToolDependencies.cmake"
 #endif
 
 namespace kiln::cli {
@@ -39,7 +39,7 @@ inline constexpr const char* kFooter =
 
 class CommandLine {
  public:
-  CommandLine() : app_("Kiln's command-line tool: inspect, run, optimize and time TensorFlow models", "kiln") {
+  CommandLine() : app_("Inspect, run, optimize and time TensorFlow models with Kiln.", "kiln") {
     app_.get_formatter()->label("Usage", "usage");
     app_.set_version_flag("--version", std::string("kiln ") + KILN_TOOL_VERSION);
     app_.require_subcommand(1);

@@ -53,12 +53,15 @@ struct ModelFlags {
 };
 
 // MODEL, --signature_def and --tag_set; `signature_help` says what the command does without one.
-inline void add_model_flags(CLI::App& command, ModelFlags& model, const std::string& signature_help) {
-  command.add_option("MODEL", model.path, "a SavedModel folder or a frozen GraphDef file (.pb, .pbtxt)")
+inline void add_model_flags(CLI::App& command, ModelFlags& model,
+                            const std::string& signature_help) {
+  command.add_option("MODEL", model.path,
+                     "a SavedModel folder or a frozen GraphDef file (.pb, .pbtxt)")
       ->required()
       ->type_name("");
   command.add_option("--signature_def", model.signature_def, signature_help)->type_name("S");
-  command.add_option("--tag_set", model.tag_set, "MetaGraphDef tag set, comma-separated (default serve)")
+  command.add_option("--tag_set", model.tag_set,
+                     "MetaGraphDef tag set, comma-separated (default serve)")
       ->type_name("T");
 }
 

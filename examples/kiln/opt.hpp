@@ -22,6 +22,7 @@
 
 #include "levels.hpp"
 #include "model_graph.hpp"
+#include "report_json.hpp"
 
 namespace kiln::cli {
 
@@ -54,7 +55,8 @@ inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
   opt->add_option("--passes", flags.passes,
                   "the pipeline as pass names, e.g. fold-constants,simplify,fuse")
       ->type_name("LIST");
-  opt->add_option("--batch", flags.batch, "plan memory for a batch of N (default: unknown sizes are 1)")
+  opt->add_option("--batch", flags.batch,
+                  "plan memory for a batch of N (default: unknown sizes are 1)")
       ->type_name("N")
       ->check(in_range(1, 999999999));
   opt->add_flag("--print-ir-before-all", flags.print_ir_before_all, "the IR before every pass");
@@ -199,7 +201,7 @@ inline int opt(const OptFlags& flags) {
     if (!out) throw Error(Errc::io_error, "cannot write the memory plan").file(file);
   }
 
-  if (json) std::cout << report.to_json();
+  if (json) std::cout << json_text(report_json(report));
   if (stats) {
     const auto b = static_cast<long long>(nodes_before);
     const auto a = static_cast<long long>(graph.size());

@@ -45,32 +45,25 @@ inline std::string tag_set_text(const std::set<std::string>& tags) {
   return s;
 }
 
-inline std::string spec_json(const TensorSpec& spec) {
-  std::vector<std::string> dims;
-  if (spec.shape.has_rank()) {
-    for (std::int64_t d : spec.shape.dims()) dims.push_back(std::to_string(d));
-  }
-  return JsonObject()
-      .str("dtype", numpy_dtype_name(spec))
-      .raw("shape", spec.shape.has_rank() ? json_array(dims) : "null")
-      .str("name", spec.tensor_name)
-      .text();
+// {"dtype": "float32", "shape": [-1, 28, 28, 1] (null for an unknown rank), "name": "x:0"}
+inline Json spec_json(const TensorSpec& spec) {
+  return {{"dtype", numpy_dtype_name(spec)},
+          {"shape", spec.shape.has_rank() ? Json(spec.shape.dims()) : Json(nullptr)},
+          {"name", spec.tensor_name}};
 }
 
-inline std::string specs_json(const std::vector<TensorSpec>& specs) {
-  JsonObject o;
-  for (const TensorSpec& s : specs) o.raw(s.key, spec_json(s));
-  return o.text();
+// {key: spec_json, ...}
+inline Json specs_json(const std::vector<TensorSpec>& specs) {
+  Json json = Json::object();
+  for (const TensorSpec& s : specs) json[s.key] = spec_json(s);
+  return json;
 }
 
 inline void show_frozen(const Model& model, bool json) {
   const std::vector<TensorSpec> inputs = model.placeholders();
   const std::vector<std::string> sinks = model.sink_nodes();
   if (json) {
-    std::vector<std::string> names;
-    for (const std::string& s : sinks) names.push_back(json_string(s));
-    std::cout << JsonObject().raw("placeholders", specs_json(inputs)).raw("sinks", json_array(names)).text()
-              << "\n";
+    std::cout << json_text({{"placeholders", specs_json(inputs)}, {"sinks", sinks}});
     return;
   }
   std::cout << "The given GraphDef has no signatures. Its placeholders (inputs):\n";
@@ -88,18 +81,13 @@ inline int show(const ShowFlags& flags) {
     return 0;
   }
   if (json) {
-    JsonObject signatures;
+    Json signatures = Json::object();
     for (const Signature& sig : first.signatures()) {
-      signatures.raw(sig.key, JsonObject()
-                                  .str("method_name", sig.method_name)
-                                  .raw("inputs", specs_json(sig.inputs))
-                                  .raw("outputs", specs_json(sig.outputs))
-                                  .text());
+      signatures[sig.key] = {{"method_name", sig.method_name},
+                             {"inputs", specs_json(sig.inputs)},
+                             {"outputs", specs_json(sig.outputs)}};
     }
-    std::vector<std::string> tags;
-    for (const std::string& t : first.tags()) tags.push_back(json_string(t));
-    std::cout << JsonObject().raw("tags", json_array(tags)).raw("signatures", signatures.text()).text()
-              << "\n";
+    std::cout << json_text({{"tags", first.tags()}, {"signatures", signatures}});
     return 0;
   }
   if (flags.all) {

@@ -246,7 +246,7 @@ TEST_CASE("kiln opt --json writes every fact of a report, and null for what is n
   report.passes = {simplify, broken};
   report.total_ms = std::numeric_limits<double>::infinity();
 
-  const nlohmann::json json = nlohmann::json::parse(report.to_json());
+  const nlohmann::json json = nlohmann::json::parse(cli::json_text(cli::report_json(report)));
   REQUIRE(json.at("passes").size() == 2);
   const nlohmann::json& first = json.at("passes").at(0);
   CHECK(first.at("name") == "simplify");
