@@ -19,8 +19,8 @@ function(kiln_use_tool_dependencies target)
     list(JOIN missing " and " missing_text)
     message(FATAL_ERROR
       "kiln: ${target} (the kiln tool, or the tests that run it) needs ${missing_text}. "
-      "Install them (examples/setup.sh does), or configure with -DKILN_BUILD_EXAMPLES=OFF "
-      "-DKILN_BUILD_TESTS=OFF to build without the tool and its tests.")
+      "Install what is missing (examples/setup.sh does), or configure with "
+      "-DKILN_BUILD_EXAMPLES=OFF -DKILN_BUILD_TESTS=OFF to build without the tool and its tests.")
   endif()
   target_link_libraries(${target} PRIVATE CLI11::CLI11 nlohmann_json::nlohmann_json)
   target_compile_definitions(${target} PRIVATE KILN_TOOL_VERSION="${PROJECT_VERSION}")

@@ -35,7 +35,8 @@ inline constexpr const char* kFooter =
     "exit codes:\n"
     "  0  success\n"
     "  1  an error in the model, the inputs or a file (or an optimizer pass failed)\n"
-    "  2  bad usage: an unknown command or flag, a missing or malformed argument\n";
+    "  2  bad usage: an unknown command or flag, a missing or malformed argument, flags that\n"
+    "     conflict\n";
 
 class CommandLine {
  public:

@@ -39,7 +39,8 @@ auto from_command_line(Convert convert) -> decltype(convert()) {
   }
 }
 
-// CLI11's range check, with the range said in the flag's help rather than after its value name.
+// CLI11's range check, without CLI11's note of the range after the value's name in --help
+// ("N:INT in [1 - 100]"); a value outside the range is refused with the range in the message.
 inline CLI::Validator in_range(std::int64_t low, std::int64_t high) {
   return CLI::Range(low, high).description("");
 }
