@@ -4,8 +4,7 @@
 //   opt::PassManager pm(opt::pipeline_for_level("O2"));       // or parse_pipeline("simplify,fuse")
 //   pm.options().input_shapes["input_1"] = Shape{1, 224, 224, 3};
 //   pm.add_instrument(std::make_shared<opt::PassStatistics>(std::cout));
-//   opt::PipelineReport report = pm.run(graph);
-//   std::cout << report.to_json();
+//   opt::PipelineReport report = pm.run(graph);  // data: report.passes, report.memory
 //
 // Runs are deterministic: passes are pure functions of the graph and the options, and iterate in
 // node order. A pass that throws despite the rule that passes never abort is undone (the graph
@@ -43,33 +42,6 @@ inline std::string milliseconds(double ms) {
   return text;
 }
 
-inline std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escape[8];
-          std::snprintf(escape, sizeof escape, "\\u%04x", static_cast<unsigned>(c));
-          out += escape;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
-inline std::string json_number(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3f", v);
-  return text;
-}
-
 }  // namespace report_detail
 
 // "fold-constants: 427 -> 165 nodes (-262), 3 folded subgraphs, 0.8 ms". Counts that stayed at
@@ -102,46 +74,6 @@ struct PipelineReport {
     std::string text;
     for (const PassRecord& r : passes) text += stats_line(r) + "\n";
     return text;
-  }
-
-  // {"passes": [{"name", "nodes_before", "nodes_after", "ms", "changed", "stats": {...},
-  //   "notes": [...], "failure"?}], "total_ms", "memory": {"arena_bytes", "naive_bytes",
-  //   "lower_bound_bytes", "tensors", "in_place"}}; "memory" is null without a plan.
-  std::string to_json() const {
-    using report_detail::json_number;
-    using report_detail::json_string;
-    std::string j = "{\"passes\": [";
-    for (std::size_t i = 0; i < passes.size(); ++i) {
-      const PassRecord& r = passes[i];
-      j += i ? ",\n  " : "\n  ";
-      j += "{\"name\": " + json_string(r.name) +
-           ", \"nodes_before\": " + std::to_string(r.nodes_before) +
-           ", \"nodes_after\": " + std::to_string(r.nodes_after) +
-           ", \"ms\": " + json_number(r.ms) +
-           ", \"changed\": " + (r.result.changed ? "true" : "false") + ", \"stats\": {";
-      for (std::size_t s = 0; s < r.result.stats.size(); ++s) {
-        j += (s ? ", " : "") + json_string(r.result.stats[s].name) + ": " +
-             std::to_string(r.result.stats[s].value);
-      }
-      j += "}, \"notes\": [";
-      for (std::size_t n = 0; n < r.result.notes.size(); ++n) {
-        j += (n ? ", " : "") + json_string(r.result.notes[n]);
-      }
-      j += "]";
-      if (!r.failure.empty()) j += ", \"failure\": " + json_string(r.failure);
-      j += "}";
-    }
-    j += "\n], \"total_ms\": " + json_number(total_ms) + ", \"memory\": ";
-    if (memory) {
-      j += "{\"arena_bytes\": " + std::to_string(memory->arena_bytes) +
-           ", \"naive_bytes\": " + std::to_string(memory->naive_bytes) +
-           ", \"lower_bound_bytes\": " + std::to_string(memory->lower_bound_bytes) +
-           ", \"tensors\": " + std::to_string(memory->tensors.size()) +
-           ", \"in_place\": " + std::to_string(memory->count(PlannedTensor::Kind::in_place)) + "}";
-    } else {
-      j += "null";
-    }
-    return j + "}\n";
   }
 };
 

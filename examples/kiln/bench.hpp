@@ -36,96 +36,56 @@
 
 namespace kiln::cli {
 
-inline constexpr const char* kBenchHelp =
-    "usage: kiln bench MODEL [flags]\n"
-    "\n"
-    "Times a model: session creation, first inference, then warmup and timed runs.\n"
-    "\n"
-    "  --signature_def S   signature to run (default serving_default, else the first)\n"
-    "  --tag_set T         MetaGraphDef tag set, comma-separated (default serve)\n"
-    "  --batch N           size for every unknown input dimension (default 1)\n"
-    "  --threads T         threads per run; 0 = all cores (default 0)\n"
-    "  --runs R            timed runs (default 50)\n"
-    "  --warmup W          untimed runs before them (default 5)\n"
-    "  -O0 | -O1 | -O2     optimization level of the compiled model (default -O2)\n"
-    "  --compare           also run eager (node by node, unoptimized) on the same inputs; print\n"
-    "                      both, the ratio eager/optimized of the medians and the largest\n"
-    "                      difference between their outputs\n"
-    "  --backend B         cpu (oneDNN; the default when built in) or reference\n"
-    "  --inputs x=f.npy,.. inputs from .npy files; the others are generated: the declared shape\n"
-    "                      with unknown sizes set to --batch, floats uniform in [-1, 1] and\n"
-    "                      integers uniform in [0, 100), from a fixed seed (same on every run)\n"
-    "  --profile           time every step of the compiled plan: a table by op, the 10\n"
-    "                      slowest steps, and the steps on reference (fallback) kernels\n"
-    "  --json FILE         write the results as JSON\n"
-    "\n"
-    "Percentiles are nearest-rank over the timed runs. Peak RSS is the whole process's.\n";
-
-// The flags `kiln bench` takes (main.cpp and the tests parse with the same sets).
-inline Args parse_bench_args(int argc, char** argv, int first) {
-  return args_with_levels(argc, argv, first,
-                          {"signature_def", "tag_set", "batch", "threads", "runs", "warmup",
-                           "backend", "inputs", "json"},
-                          {"compare", "profile", "help", "h"});
-}
-
-struct BenchSettings {
-  std::string model, signature, tag_set, inputs, json;
+struct BenchFlags {
+  ModelFlags model;
+  std::string inputs;               // name=file.npy,...; the other inputs are made up
+  std::string json;                 // where to write the results; empty: nowhere
   std::int64_t batch = 1;
   int threads = 0, runs = 50, warmup = 5;
-  OptLevel level = OptLevel::O2;
+  std::vector<std::string> levels;  // the values of -O
   bool compare = false, profile = false;
-  Backend backend = default_backend();
+  std::string backend = backend_name(default_backend());
 };
 
+inline CLI::App* add_bench_command(CLI::App& kiln, BenchFlags& flags) {
+  CLI::App* bench = kiln.add_subcommand(
+      "bench", "time a model: session creation, first and steady runs, eager vs optimized");
+  add_model_flags(*bench, flags.model,
+                  "signature to run (default serving_default, else the first)");
+  bench->add_option("--batch", flags.batch, "size for every unknown input dimension")
+      ->type_name("N")
+      ->check(in_range(1, std::int64_t{1} << 20))
+      ->capture_default_str();
+  add_threads_flag(*bench, flags.threads);
+  bench->add_option("--runs", flags.runs, "timed runs")
+      ->type_name("R")
+      ->check(in_range(1, 100000000))
+      ->capture_default_str();
+  bench->add_option("--warmup", flags.warmup, "untimed runs before them")
+      ->type_name("W")
+      ->check(in_range(0, 100000000))
+      ->capture_default_str();
+  add_level_flag(*bench, flags.levels);
+  bench->add_flag("--compare", flags.compare,
+                  "also run eager (node by node, unoptimized) on the same inputs; print both, the\n"
+                  "ratio eager/optimized of the medians and the largest difference between\n"
+                  "their outputs");
+  add_backend_flag(*bench, flags.backend);
+  bench->add_option("--inputs", flags.inputs,
+                    "inputs from .npy files, name=file.npy,...; the others are generated: the\n"
+                    "declared shape with unknown sizes set to --batch, floats uniform in [-1, 1]\n"
+                    "and integers uniform in [0, 100), from a fixed seed (same on every run)")
+      ->type_name("LIST");
+  bench->add_flag("--profile", flags.profile,
+                  "time every step of the compiled plan: a table by op, the 10 slowest steps,\n"
+                  "and the steps on reference (fallback) kernels");
+  bench->add_option("--json", flags.json, "write the results as JSON to FILE")->type_name("FILE");
+  bench->footer(
+      "Percentiles are nearest-rank over the timed runs. Peak RSS is the whole process's.");
+  return bench;
+}
+
 namespace detail {
-
-// A whole number in [low, high] from flag `name`, or `fallback` when the flag is absent.
-inline std::int64_t count_flag(const Args& args, const std::string& name, std::int64_t fallback,
-                               std::int64_t low, std::int64_t high) {
-  if (!args.has(name)) return fallback;
-  const std::string text = args.get(name);
-  const std::string range = std::to_string(low) + " to " + std::to_string(high);
-  std::size_t used = 0;
-  long long value = 0;
-  try {
-    value = std::stoll(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size() || value < low || value > high) {
-    throw Error(Errc::invalid_argument, "--" + name + " takes a whole number")
-        .expected(range)
-        .found(text);
-  }
-  return value;
-}
-
-inline BenchSettings bench_settings(const Args& args) {
-  if (args.positional().size() != 1) {
-    throw Error(Errc::invalid_argument, "kiln bench takes one MODEL (see kiln bench --help)")
-        .found(std::to_string(args.positional().size()) + " positional arguments");
-  }
-  BenchSettings s;
-  s.model = args.positional()[0];
-  s.signature = args.get("signature_def");
-  s.tag_set = args.get("tag_set");
-  s.inputs = args.get("inputs");
-  s.json = args.get("json");
-  if (args.has("json") && s.json.empty()) {
-    throw Error(Errc::invalid_argument, "--json needs a file name");
-  }
-  s.batch = count_flag(args, "batch", 1, 1, std::int64_t{1} << 20);
-  s.threads = static_cast<int>(count_flag(args, "threads", 0, 0, 4096));
-  s.runs = static_cast<int>(count_flag(args, "runs", 50, 1, 100000000));
-  s.warmup = static_cast<int>(count_flag(args, "warmup", 5, 0, 100000000));
-  s.level = opt_level_from_name(chosen_level(args));
-  s.compare = args.has("compare");
-  s.profile = args.has("profile");
-  if (args.has("backend")) s.backend = backend_from_name(args.get("backend"));
-  require_backend(s.backend);
-  return s;
-}
 
 inline double ms_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -146,7 +106,7 @@ struct ModeResult {
 
 // First run (timed alone), `warmup` untimed runs, `runs` timed runs of `run_once`, which is
 // told whether its run is one of the timed ones.
-inline ModeResult measure(const std::string& mode, const BenchSettings& s,
+inline ModeResult measure(const std::string& mode, const BenchFlags& s,
                           const std::function<NamedTensors()>& first_run,
                           const std::function<void(bool timed)>& run_once) {
   ModeResult result;
@@ -211,33 +171,28 @@ inline std::string describe_feeds(const NamedTensors& feeds, const NamedTensors&
 
 }  // namespace detail
 
-inline int bench(const Args& args) {
-  if (args.has("help") || args.has("h")) {
-    std::cout << kBenchHelp;
-    return 0;
-  }
-  if (args.positional().empty()) {
-    std::cerr << kBenchHelp;
-    return 2;
-  }
-  const BenchSettings s = detail::bench_settings(args);
+inline int bench(const BenchFlags& s) {
+  const OptLevel level = opt_level_from_name(chosen_level(s.levels));
+  const Backend backend = chosen_backend(s.backend);
   using detail::ms_since;
 
   // Import: read the files and translate the signature into Kiln IR.
   auto start = std::chrono::steady_clock::now();
-  const Model model = open_model(s.model, s.tag_set);
+  const Model model = open_model(s.model.path, s.model.tag_set);
   std::string signature;
   Graph graph;
   if (model.is_frozen_graph()) {
-    if (!s.signature.empty()) {
+    if (!s.model.signature_def.empty()) {
       throw Error(Errc::invalid_argument, "a frozen graph has no signatures: drop --signature_def");
     }
     graph = model.graph_for_tensors(model.sink_nodes());
   } else {
-    signature = s.signature;
+    signature = s.model.signature_def;
     if (signature.empty()) {
       const std::vector<Signature>& all = model.signatures();
-      if (all.empty()) throw Error(Errc::not_found, "the model has no signatures").file(s.model);
+      if (all.empty()) {
+        throw Error(Errc::not_found, "the model has no signatures").file(s.model.path);
+      }
       signature = all.front().key;
       for (const Signature& sig : all) {
         if (sig.key == "serving_default") signature = sig.key;
@@ -251,7 +206,7 @@ inline int bench(const Args& args) {
   const NamedTensors feeds = bench_feeds(graph, given, s.batch);
 
   // Compile: optimize for exactly the fed shapes and prepare the kernels.
-  const Options options = Options().backend(s.backend).threads(s.threads).level(s.level);
+  const Options options = Options().backend(backend).threads(s.threads).level(level);
   start = std::chrono::steady_clock::now();
   const CompiledModel net = compile(with_fed_shapes(graph, feeds), options);
   const double compile_ms = ms_since(start);
@@ -260,11 +215,11 @@ inline int bench(const Args& args) {
   const std::shared_ptr<const CompiledPlan> compiled = net.plan(shapes);
   const Plan& plan = compiled->plan();
 
-  std::cout << "Model: " << s.model
+  std::cout << "Model: " << s.model.path
             << (signature.empty() ? " (frozen graph)" : " (signature " + signature + ")") << "\n"
-            << "Backend: " << backend_name(s.backend) << ", threads: "
-            << detail::threads_used(s.backend, s.threads) << (s.threads == 0 ? " (all cores)" : "")
-            << ", batch: " << s.batch << ", level: " << opt_level_name(s.level) << "\n"
+            << "Backend: " << backend_name(backend) << ", threads: "
+            << detail::threads_used(backend, s.threads) << (s.threads == 0 ? " (all cores)" : "")
+            << ", batch: " << s.batch << ", level: " << opt_level_name(level) << "\n"
             << "Inputs:\n"
             << detail::describe_feeds(feeds, given)
             << "Session creation (import + optimize + compile): "
@@ -315,7 +270,7 @@ inline int bench(const Args& args) {
   detail::ModeResult eager;
   double ratio = 0;
   if (s.compare) {
-    const EagerInterpreter interpreter(graph, s.backend, s.threads);
+    const EagerInterpreter interpreter(graph, backend, s.threads);
     eager = detail::measure(
         "eager", s, [&] { return interpreter.run(feeds); }, [&](bool) { interpreter.run(feeds); });
     ratio = optimized.stats.median_ms > 0 ? eager.stats.median_ms / optimized.stats.median_ms : 0;
@@ -333,24 +288,22 @@ inline int bench(const Args& args) {
             << " MiB\n";
 
   if (!s.json.empty()) {
-    JsonObject modes;
-    modes.raw("optimized", stats_json(optimized.stats));
-    if (s.compare) modes.raw("eager", stats_json(eager.stats));
-    JsonObject json;
-    json.str("model", s.model)
-        .str("signature", signature)
-        .num("batch", static_cast<double>(s.batch))
-        .num("threads", detail::threads_used(s.backend, s.threads))
-        .str("backend", backend_name(s.backend))
-        .str("level", opt_level_name(s.level))
-        .num("import_ms", import_ms)
-        .num("compile_ms", compile_ms)
-        .num("first_run_ms", optimized.first_run_ms)
-        .num("peak_rss_bytes", static_cast<double>(peak_rss))
-        .raw("modes", modes.text());
-    if (s.compare) json.num("eager_over_optimized", ratio);
+    Json modes = {{"optimized", stats_json(optimized.stats)}};
+    if (s.compare) modes["eager"] = stats_json(eager.stats);
+    Json json = {{"model", s.model.path},
+                 {"signature", signature},
+                 {"batch", s.batch},
+                 {"threads", detail::threads_used(backend, s.threads)},
+                 {"backend", backend_name(backend)},
+                 {"level", opt_level_name(level)},
+                 {"import_ms", import_ms},
+                 {"compile_ms", compile_ms},
+                 {"first_run_ms", optimized.first_run_ms},
+                 {"peak_rss_bytes", peak_rss},
+                 {"modes", modes}};
+    if (s.compare) json["eager_over_optimized"] = ratio;
     std::ofstream out(s.json);
-    out << json.text() << "\n";
+    out << json_text(json);
     if (!out) throw Error(Errc::io_error, "cannot write the JSON results").file(s.json);
     std::cout << "Wrote " << s.json << "\n";
   }

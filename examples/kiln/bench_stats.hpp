@@ -58,16 +58,9 @@ inline std::string stats_line(const std::string& mode, const RunStats& s) {
          "  P90: " + format_ms(s.p90_ms) + "  P99: " + format_ms(s.p99_ms) + " ms";
 }
 
-inline std::string stats_json(const RunStats& s) {
-  return JsonObject()
-      .num("mean_ms", s.mean_ms)
-      .num("min_ms", s.min_ms)
-      .num("median_ms", s.median_ms)
-      .num("p50_ms", s.p50_ms)
-      .num("p90_ms", s.p90_ms)
-      .num("p99_ms", s.p99_ms)
-      .num("runs", s.runs)
-      .text();
+inline Json stats_json(const RunStats& s) {
+  return {{"mean_ms", s.mean_ms}, {"min_ms", s.min_ms}, {"median_ms", s.median_ms},
+          {"p50_ms", s.p50_ms}, {"p90_ms", s.p90_ms}, {"p99_ms", s.p99_ms}, {"runs", s.runs}};
 }
 
 }  // namespace kiln::cli

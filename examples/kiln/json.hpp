@@ -1,57 +1,23 @@
-// A small JSON writer: enough for the CLI's --json output, with correct string escaping.
+// The tool's --json output, written with nlohmann::json.
+//
+// Objects keep their keys in the order they were added (ordered_json), so the output reads in the
+// order the documentation lists them. JSON has no NaN or infinity: a number that is not finite (a
+// time that could not be measured, a ratio of two zero times) is written as null, which is how
+// nlohmann::json writes such numbers; readers must expect null wherever a number may be.
 #pragma once
 
-#include <cstdio>
 #include <string>
-#include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace kiln::cli {
 
-inline std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+using Json = nlohmann::ordered_json;
 
-// Builds one JSON object, member by member: {"a": 1, "b": [2, 3]}.
-class JsonObject {
- public:
-  JsonObject& raw(const std::string& key, const std::string& json) {
-    body_ += (body_.empty() ? "" : ", ") + json_string(key) + ": " + json;
-    return *this;
-  }
-  JsonObject& str(const std::string& key, const std::string& value) { return raw(key, json_string(value)); }
-  JsonObject& num(const std::string& key, double value) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", value);
-    return raw(key, buf);
-  }
-  std::string text() const { return "{" + body_ + "}"; }
-
- private:
-  std::string body_;
-};
-
-inline std::string json_array(const std::vector<std::string>& items_json) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < items_json.size(); ++i) out += (i ? ", " : "") + items_json[i];
-  return out + "]";
+// Indented by two spaces, with a final newline. Bytes that are not UTF-8 (a broken model's
+// names) become U+FFFD instead of failing the whole output.
+inline std::string json_text(const Json& json) {
+  return json.dump(2, ' ', false, Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace kiln::cli

@@ -1,56 +1,36 @@
-// -O0, -O1, -O2: the optimization level flags that `kiln opt` and `kiln run` share.
+// -O0, -O1, -O2: the optimization level flags that `kiln run`, `opt` and `bench` share.
 //
-// The argument parser reads "-O2" as a switch named "O2". These helpers register the three
-// levels, turn them into one level name, and report a mistyped level ("-O7", "-O") as what it
-// is rather than as some unknown flag.
+// CLI11 reads "-O2" as the short flag -O with the value 2. Every -O given is kept, so that two
+// levels, or one that does not exist ("-O7"), are reported as what they are.
 #pragma once
 
-#include <set>
 #include <string>
+#include <vector>
 
-#include "args.hpp"
+#include "flags.hpp"
 
 namespace kiln::cli {
 
-inline const char* const kLevels[] = {"O0", "O1", "O2"};
-
-// Args with the level switches added to `switches`.
-inline Args args_with_levels(int argc, char** argv, int first, const std::set<std::string>& valued,
-                             std::set<std::string> switches) {
-  for (const char* level : kLevels) switches.insert(level);
-  try {
-    return Args(argc, argv, first, valued, switches);
-  } catch (const Error& e) {
-    const std::string& flag = e.context().input;
-    const std::size_t dashes = flag.rfind("--", 0) == 0 ? 2 : 1;
-    if (flag.size() > dashes && flag[dashes] == 'O') {
-      throw Error(Errc::invalid_argument, "unknown optimization level")
-          .expected("-O0, -O1 or -O2")
-          .found(flag);
-    }
-    throw;
-  }
+inline void add_level_flag(CLI::App& command, std::vector<std::string>& levels) {
+  command.add_option("-O", levels, "the optimization level: -O0, -O1 or -O2 (default -O2)")
+      ->type_name("LEVEL")
+      ->allow_extra_args(false);  // -O1 MODEL: MODEL is not a second level
 }
 
 // The level the flags ask for ("O0", "O1" or "O2"); O2 when none is given.
-inline std::string chosen_level(const Args& args) {
-  std::string chosen;
-  for (const char* level : kLevels) {
-    if (!args.has(level)) continue;
-    if (!chosen.empty()) {
-      throw Error(Errc::invalid_argument, "give one optimization level")
-          .found("-" + chosen + " and -" + level);
+inline std::string chosen_level(const std::vector<std::string>& levels) {
+  for (const std::string& level : levels) {
+    if (level != "0" && level != "1" && level != "2") {
+      throw UsageError(Error(Errc::invalid_argument, "unknown optimization level")
+                           .expected("-O0, -O1 or -O2")
+                           .found("-O" + level));
     }
-    chosen = level;
   }
-  return chosen.empty() ? "O2" : chosen;
-}
-
-inline bool has_level_flag(const Args& args) {
-  for (const char* level : kLevels) {
-    if (args.has(level)) return true;
+  if (levels.size() > 1) {
+    throw UsageError(Error(Errc::invalid_argument, "give one optimization level")
+                         .found("-O" + levels[0] + " and -O" + levels[1]));
   }
-  return false;
+  return "O" + (levels.empty() ? std::string("2") : levels.front());
 }
 
 }  // namespace kiln::cli

@@ -7,7 +7,7 @@
 
 #include <kiln/model.hpp>
 
-#include "args.hpp"
+#include "flags.hpp"
 
 namespace kiln::cli {
 

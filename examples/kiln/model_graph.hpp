@@ -9,18 +9,18 @@
 
 namespace kiln::cli {
 
-inline Graph graph_from_args(const Args& args) {
-  Model model = open_model(args.positional().at(0), args.get("tag_set"));
+inline Graph graph_from_flags(const ModelFlags& flags) {
+  Model model = open_model(flags.path, flags.tag_set);
   if (model.is_frozen_graph()) {
-    std::vector<std::string> outputs = split(args.get("outputs"), ',');
+    std::vector<std::string> outputs = split(flags.outputs, ',');
     if (outputs.empty()) outputs = model.sink_nodes();
     return model.graph_for_tensors(outputs);
   }
-  if (args.has("outputs")) {
+  if (!flags.outputs.empty()) {
     throw Error(Errc::invalid_argument,
                 "--outputs is for frozen graphs; a SavedModel's outputs are its signature's");
   }
-  return model.graph(args.get("signature_def", "serving_default"));
+  return model.graph(flags.signature_def.empty() ? "serving_default" : flags.signature_def);
 }
 
 }  // namespace kiln::cli

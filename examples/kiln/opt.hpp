@@ -10,40 +10,35 @@
 // the input and after every pass, whatever the flags.
 #pragma once
 
-#include <cstdlib>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <kiln/optimizer/optimizer.hpp>
 
 #include "levels.hpp"
 #include "model_graph.hpp"
+#include "report_json.hpp"
 
 namespace kiln::cli {
 
-inline const char* const kOptUsage =
-    "usage: kiln opt DIR|GRAPH.pb [--signature_def S] [--tag_set T] [--outputs node[:k],...]\n"
-    "                [--passes LIST | -O0 | -O1 | -O2] [--batch N]\n"
-    "                [--print-ir-before-all] [--print-ir-after-all | --print-ir-after-change]\n"
-    "                [--stats] [--timing] [--dot-dir D] [--memory-plan plan.svg] [--json]\n"
-    "\n"
-    "  -O0, -O1, -O2     the pipeline of a level (default -O2)\n"
-    "  --passes LIST     the pipeline as pass names, e.g. fold-constants,simplify,fuse\n"
-    "  --batch N         plan memory for a batch of N (default: unknown sizes are 1)\n"
-    "  --print-ir-...    the IR before every pass, after every pass, or after those that\n"
-    "                    changed it\n"
-    "  --stats           one line per pass and a summary (the default output)\n"
-    "  --timing          wall time per pass\n"
-    "  --dot-dir D       a Graphviz file per pass in D (00-input.dot, 01-fold-constants.dot, ..)\n"
-    "  --memory-plan F   the memory plan as an SVG picture\n"
-    "  --json            the pipeline report as JSON on stdout; other output goes to stderr\n";
+struct OptFlags {
+  ModelFlags model;
+  std::string passes;               // empty: the level's pipeline
+  std::vector<std::string> levels;  // the values of -O
+  std::int64_t batch = 0;           // 0: unknown dimensions are planned as 1
+  bool print_ir_before_all = false, print_ir_after_all = false, print_ir_after_change = false;
+  bool stats = false, timing = false, json = false;
+  std::string dot_dir, memory_plan;
+};
 
-// The usage, then every pass with its one-line summary.
-inline std::string opt_help() {
-  std::string text = std::string(kOptUsage) + "\npasses:\n";
+// Every pass with its one-line summary, for the end of `kiln opt --help`.
+inline std::string passes_help() {
+  std::string text = "passes:\n";
   for (const opt::Pass& pass : opt::all_passes()) {
     text += "  " + pass.name + std::string(pass.name.size() < 16 ? 16 - pass.name.size() : 1, ' ') +
             pass.summary + "\n";
@@ -51,23 +46,45 @@ inline std::string opt_help() {
   return text;
 }
 
-// Parses `kiln opt`'s command line (argv[first] onwards).
-inline Args opt_args(int argc, char** argv, int first) {
-  return args_with_levels(
-      argc, argv, first,
-      {"tag_set", "signature_def", "outputs", "passes", "batch", "dot-dir", "memory-plan"},
-      {"print-ir-before-all", "print-ir-after-all", "print-ir-after-change", "stats", "timing",
-       "json", "help", "h"});
+inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
+  CLI::App* opt = kiln.add_subcommand(
+      "opt", "optimize a model pass by pass: statistics, IR dumps, DOT files, memory plan");
+  add_model_flags(*opt, flags.model, "signature to optimize (default serving_default)");
+  add_outputs_flag(*opt, flags.model);
+  add_level_flag(*opt, flags.levels);
+  opt->add_option("--passes", flags.passes,
+                  "the pipeline as pass names, e.g. fold-constants,simplify,fuse")
+      ->type_name("LIST");
+  opt->add_option("--batch", flags.batch,
+                  "plan memory for a batch of N (default: unknown sizes are 1)")
+      ->type_name("N")
+      ->check(in_range(1, 999999999));
+  opt->add_flag("--print-ir-before-all", flags.print_ir_before_all, "the IR before every pass");
+  opt->add_flag("--print-ir-after-all", flags.print_ir_after_all, "the IR after every pass");
+  opt->add_flag("--print-ir-after-change", flags.print_ir_after_change,
+                "the IR after every pass that changed it");
+  opt->add_flag("--stats", flags.stats, "one line per pass and a summary (the default output)");
+  opt->add_flag("--timing", flags.timing, "wall time per pass");
+  opt->add_option("--dot-dir", flags.dot_dir,
+                  "a Graphviz file per pass in D (00-input.dot, 01-fold-constants.dot, ..)")
+      ->type_name("D");
+  opt->add_option("--memory-plan", flags.memory_plan, "the memory plan as an SVG picture")
+      ->type_name("F");
+  opt->add_flag("--json", flags.json,
+                "the pipeline report as JSON on stdout; other output goes to stderr");
+  opt->footer(passes_help());
+  return opt;
 }
 
 namespace opt_detail {
 
-inline opt::Pipeline chosen_pipeline(const Args& args) {
-  if (!args.has("passes")) return opt::pipeline_for_level(chosen_level(args));
-  if (has_level_flag(args)) {
-    throw Error(Errc::invalid_argument, "give --passes or a level (-O0, -O1, -O2), not both");
+inline opt::Pipeline chosen_pipeline(const OptFlags& flags) {
+  if (flags.passes.empty()) return opt::pipeline_for_level(chosen_level(flags.levels));
+  if (!flags.levels.empty()) {
+    throw UsageError(
+        Error(Errc::invalid_argument, "give --passes or a level (-O0, -O1, -O2), not both"));
   }
-  return opt::parse_pipeline(args.get("passes"));
+  return from_command_line([&] { return opt::parse_pipeline(flags.passes); });
 }
 
 inline bool has_pass(const opt::Pipeline& pipeline, const std::string& name) {
@@ -79,13 +96,7 @@ inline bool has_pass(const opt::Pipeline& pipeline, const std::string& name) {
 
 // --batch N: every input whose first dimension is unknown is planned with N there (its other
 // unknown dimensions stay at PassOptions::unknown_dim_default).
-inline void plan_for_batch(const Graph& graph, const std::string& text, opt::PassOptions& options) {
-  const bool digits = !text.empty() && text.size() <= 9 &&
-                      text.find_first_not_of("0123456789") == std::string::npos;
-  const std::int64_t batch = digits ? std::atoll(text.c_str()) : 0;
-  if (batch <= 0) {
-    throw Error(Errc::invalid_argument, "--batch takes a positive number").found(text);
-  }
+inline void plan_for_batch(const Graph& graph, std::int64_t batch, opt::PassOptions& options) {
   for (const Graph::Port& port : graph.inputs()) {
     const Shape& declared = graph.type_of(port.value).shape;
     if (!declared.has_rank() || declared.rank() == 0 || declared.dim(0) != kUnknownDim) continue;
@@ -138,33 +149,28 @@ inline std::string signed_delta(long long before, long long after) {
 
 }  // namespace opt_detail
 
-inline int opt(const Args& args) {
+inline int opt(const OptFlags& flags) {
   using namespace opt_detail;
-  if (args.has("help") || args.has("h")) {
-    std::cout << opt_help();
-    return 0;
+  if (flags.print_ir_after_all && flags.print_ir_after_change) {
+    throw UsageError(Error(Errc::invalid_argument,
+                           "give --print-ir-after-all or --print-ir-after-change, not both"));
   }
-  if (args.positional().size() != 1) throw Error(Errc::invalid_argument, opt_help());
-  if (args.has("print-ir-after-all") && args.has("print-ir-after-change")) {
-    throw Error(Errc::invalid_argument,
-                "give --print-ir-after-all or --print-ir-after-change, not both");
+  const opt::Pipeline pipeline = chosen_pipeline(flags);
+  if (!flags.memory_plan.empty() && !has_pass(pipeline, "plan-memory")) {
+    throw UsageError(Error(Errc::invalid_argument, "--memory-plan needs the plan-memory pass")
+                         .expected("-O2, or --passes ending in plan-memory"));
   }
-  const opt::Pipeline pipeline = chosen_pipeline(args);
-  if (args.has("memory-plan") && !has_pass(pipeline, "plan-memory")) {
-    throw Error(Errc::invalid_argument, "--memory-plan needs the plan-memory pass")
-        .expected("-O2, or --passes ending in plan-memory");
-  }
-  Graph graph = graph_from_args(args);
+  Graph graph = graph_from_flags(flags.model);
 
   opt::PassManager manager(pipeline);
-  if (args.has("batch")) plan_for_batch(graph, args.get("batch"), manager.options());
+  if (flags.batch > 0) plan_for_batch(graph, flags.batch, manager.options());
 
   // With --json, stdout carries the JSON only: everything meant for people goes to stderr.
-  const bool json = args.has("json");
+  const bool json = flags.json;
   std::ostream& text = json ? std::cerr : std::cout;
-  const bool before = args.has("print-ir-before-all");
-  const bool after_all = args.has("print-ir-after-all");
-  const bool after_change = args.has("print-ir-after-change");
+  const bool before = flags.print_ir_before_all;
+  const bool after_all = flags.print_ir_after_all;
+  const bool after_change = flags.print_ir_after_change;
   if (before || after_all || after_change) {
     opt::PrintIR::Options print;
     print.before = before;
@@ -174,30 +180,28 @@ inline int opt(const Args& args) {
     manager.add_instrument(std::make_shared<opt::PrintIR>(text, print));
   }
   // Statistics are what `kiln opt` prints when no other output is asked for.
-  const bool stats = args.has("stats") || !(before || after_all || after_change ||
-                                            args.has("timing") || json);
+  const bool stats =
+      flags.stats || !(before || after_all || after_change || flags.timing || json);
   if (stats) manager.add_instrument(std::make_shared<opt::PassStatistics>(text, true));
-  if (args.has("timing")) manager.add_instrument(std::make_shared<opt::PassTiming>(text));
-  if (args.has("dot-dir")) {
-    manager.add_instrument(std::make_shared<opt::DotDump>(args.get("dot-dir")));
-  }
+  if (flags.timing) manager.add_instrument(std::make_shared<opt::PassTiming>(text));
+  if (!flags.dot_dir.empty()) manager.add_instrument(std::make_shared<opt::DotDump>(flags.dot_dir));
   // Last, so that the dumps above still show a graph that a pass broke.
   manager.add_instrument(std::make_shared<opt::VerifyEach>());
 
   const std::size_t nodes_before = graph.size();
   const opt::PipelineReport report = manager.run(graph);
 
-  if (args.has("memory-plan")) {
+  if (!flags.memory_plan.empty()) {
     if (!report.memory) {
       throw Error(Errc::invalid_argument, "no memory plan to draw: " + why_no_plan(report));
     }
-    const std::string file = args.get("memory-plan");
+    const std::string& file = flags.memory_plan;
     std::ofstream out(file);
-    out << opt::memory_plan_svg(*report.memory, model_title(args.positional()[0]));
+    out << opt::memory_plan_svg(*report.memory, model_title(flags.model.path));
     if (!out) throw Error(Errc::io_error, "cannot write the memory plan").file(file);
   }
 
-  if (json) std::cout << report.to_json();
+  if (json) std::cout << json_text(report_json(report));
   if (stats) {
     const auto b = static_cast<long long>(nodes_before);
     const auto a = static_cast<long long>(graph.size());
@@ -213,10 +217,10 @@ inline int opt(const Args& args) {
       text << "no memory plan: " << why_no_plan(report) << "\n";
     }
   }
-  if (args.has("dot-dir")) {
-    text << "wrote " << pipeline.size() + 1 << " DOT files to " << args.get("dot-dir") << "\n";
+  if (!flags.dot_dir.empty()) {
+    text << "wrote " << pipeline.size() + 1 << " DOT files to " << flags.dot_dir << "\n";
   }
-  if (args.has("memory-plan")) text << "wrote " << args.get("memory-plan") << "\n";
+  if (!flags.memory_plan.empty()) text << "wrote " << flags.memory_plan << "\n";
 
   // A pass that threw was undone and the run went on; the command still says it went wrong.
   for (const opt::PassRecord& r : report.passes) {

@@ -36,51 +36,48 @@ inline NamedTensors read_inputs(const std::string& list) {
   return feeds;
 }
 
-inline const char* const kRunUsage =
-    "usage: kiln run DIR|GRAPH.pb [--signature_def S] [--tag_set T] "
-    "--inputs name=file.npy[,...]\n"
-    "                [--outputs node[:k],...] --outdir O [-O0 | -O1 | -O2] "
-    "[--backend cpu|reference] [--threads N]";
+struct RunFlags {
+  ModelFlags model;
+  std::string inputs;               // name=file.npy,...
+  std::string outdir;
+  std::vector<std::string> levels;  // the values of -O
+  std::string backend = backend_name(default_backend());
+  int threads = 0;                  // 0: every core
+};
 
-// Parses `kiln run`'s command line (argv[first] onwards).
-inline Args run_args(int argc, char** argv, int first) {
-  return args_with_levels(
-      argc, argv, first,
-      {"tag_set", "signature_def", "inputs", "outputs", "outdir", "backend", "threads"}, {});
+inline CLI::App* add_run_command(CLI::App& kiln, RunFlags& flags) {
+  CLI::App* run = kiln.add_subcommand(
+      "run", "run a signature on .npy inputs and write one .npy per output");
+  add_model_flags(*run, flags.model, "signature to run (default serving_default)");
+  run->add_option("--inputs", flags.inputs, "the inputs as .npy files, name=file.npy,...")
+      ->type_name("LIST");
+  add_outputs_flag(*run, flags.model);
+  run->add_option("--outdir", flags.outdir, "where to write the outputs, one .npy file each")
+      ->type_name("O")
+      ->required();
+  add_level_flag(*run, flags.levels);
+  add_backend_flag(*run, flags.backend);
+  add_threads_flag(*run, flags.threads);
+  run->footer("-O0 --backend reference runs the imported graph node by node on the reference\n"
+              "kernels: the ground truth to compare the others with.");
+  return run;
 }
 
-namespace run_detail {
-
-inline int thread_count(const std::string& text) {
-  const bool digits = !text.empty() && text.size() <= 4 &&
-                      text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) throw Error(Errc::invalid_argument, "--threads takes a number >= 0").found(text);
-  return std::stoi(text);
-}
-
-}  // namespace run_detail
-
-inline int run(const Args& args) {
-  if (args.positional().size() != 1 || !args.has("outdir")) {
-    throw Error(Errc::invalid_argument, kRunUsage);
-  }
-  const std::string level = chosen_level(args);
-  const Backend backend =
-      args.has("backend") ? backend_from_name(args.get("backend")) : default_backend();
-  require_backend(backend);
-  const int threads = args.has("threads") ? run_detail::thread_count(args.get("threads")) : 0;
-  Graph graph = graph_from_args(args);
-  const NamedTensors feeds = read_inputs(args.get("inputs"));
+inline int run(const RunFlags& flags) {
+  const std::string level = chosen_level(flags.levels);
+  const Backend backend = chosen_backend(flags.backend);
+  Graph graph = graph_from_flags(flags.model);
+  const NamedTensors feeds = read_inputs(flags.inputs);
   NamedTensors results;
   if (level == "O0" && backend == Backend::reference) {
     results = run_eager(graph, feeds);
   } else {
     const CompiledModel net =
-        compile(std::move(graph), Options().backend(backend).level(level).threads(threads));
+        compile(std::move(graph), Options().backend(backend).level(level).threads(flags.threads));
     results = net.run(feeds);
   }
 
-  const std::filesystem::path outdir = args.get("outdir");
+  const std::filesystem::path outdir = flags.outdir;
   std::filesystem::create_directories(outdir);
   for (const auto& [name, tensor] : results) {
     const std::filesystem::path file = outdir / (file_stem_for(name) + ".npy");

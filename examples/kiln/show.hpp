@@ -9,6 +9,20 @@
 
 namespace kiln::cli {
 
+struct ShowFlags {
+  ModelFlags model;
+  bool all = false, json = false;
+};
+
+inline CLI::App* add_show_command(CLI::App& kiln, ShowFlags& flags) {
+  CLI::App* show = kiln.add_subcommand(
+      "show", "list a model's tag sets and signatures (saved_model_cli style, or --json)");
+  add_model_flags(*show, flags.model, "print this signature's inputs and outputs");
+  show->add_flag("--all", flags.all, "every tag set and signature: dtype, shape, tensor name");
+  show->add_flag("--json", flags.json, "what a model offers as JSON, for scripts");
+  return show;
+}
+
 inline void print_tensor_info(std::ostream& out, const char* kind, const TensorSpec& spec,
                               const std::string& indent) {
   out << indent << kind << "['" << spec.key << "'] tensor_info:\n"
@@ -31,32 +45,25 @@ inline std::string tag_set_text(const std::set<std::string>& tags) {
   return s;
 }
 
-inline std::string spec_json(const TensorSpec& spec) {
-  std::vector<std::string> dims;
-  if (spec.shape.has_rank()) {
-    for (std::int64_t d : spec.shape.dims()) dims.push_back(std::to_string(d));
-  }
-  return JsonObject()
-      .str("dtype", numpy_dtype_name(spec))
-      .raw("shape", spec.shape.has_rank() ? json_array(dims) : "null")
-      .str("name", spec.tensor_name)
-      .text();
+// {"dtype": "float32", "shape": [-1, 28, 28, 1] (null for an unknown rank), "name": "x:0"}
+inline Json spec_json(const TensorSpec& spec) {
+  return {{"dtype", numpy_dtype_name(spec)},
+          {"shape", spec.shape.has_rank() ? Json(spec.shape.dims()) : Json(nullptr)},
+          {"name", spec.tensor_name}};
 }
 
-inline std::string specs_json(const std::vector<TensorSpec>& specs) {
-  JsonObject o;
-  for (const TensorSpec& s : specs) o.raw(s.key, spec_json(s));
-  return o.text();
+// {key: spec_json, ...}
+inline Json specs_json(const std::vector<TensorSpec>& specs) {
+  Json json = Json::object();
+  for (const TensorSpec& s : specs) json[s.key] = spec_json(s);
+  return json;
 }
 
 inline void show_frozen(const Model& model, bool json) {
   const std::vector<TensorSpec> inputs = model.placeholders();
   const std::vector<std::string> sinks = model.sink_nodes();
   if (json) {
-    std::vector<std::string> names;
-    for (const std::string& s : sinks) names.push_back(json_string(s));
-    std::cout << JsonObject().raw("placeholders", specs_json(inputs)).raw("sinks", json_array(names)).text()
-              << "\n";
+    std::cout << json_text({{"placeholders", specs_json(inputs)}, {"sinks", sinks}});
     return;
   }
   std::cout << "The given GraphDef has no signatures. Its placeholders (inputs):\n";
@@ -65,34 +72,25 @@ inline void show_frozen(const Model& model, bool json) {
   for (const std::string& s : sinks) std::cout << "  outputs['" << s << "'] name: " << s << ":0\n";
 }
 
-inline int show(const Args& args) {
-  if (args.positional().size() != 1) {
-    throw Error(Errc::invalid_argument, "usage: kiln show DIR|GRAPH.pb [--all] [--tag_set T] "
-                                        "[--signature_def S] [--json]");
-  }
-  const std::string path = args.positional()[0];
-  const bool json = args.has("json");
-  Model first = open_model(path, args.get("tag_set"));
+inline int show(const ShowFlags& flags) {
+  const std::string& path = flags.model.path;
+  const bool json = flags.json;
+  Model first = open_model(path, flags.model.tag_set);
   if (first.is_frozen_graph()) {
     show_frozen(first, json);
     return 0;
   }
   if (json) {
-    JsonObject signatures;
+    Json signatures = Json::object();
     for (const Signature& sig : first.signatures()) {
-      signatures.raw(sig.key, JsonObject()
-                                  .str("method_name", sig.method_name)
-                                  .raw("inputs", specs_json(sig.inputs))
-                                  .raw("outputs", specs_json(sig.outputs))
-                                  .text());
+      signatures[sig.key] = {{"method_name", sig.method_name},
+                             {"inputs", specs_json(sig.inputs)},
+                             {"outputs", specs_json(sig.outputs)}};
     }
-    std::vector<std::string> tags;
-    for (const std::string& t : first.tags()) tags.push_back(json_string(t));
-    std::cout << JsonObject().raw("tags", json_array(tags)).raw("signatures", signatures.text()).text()
-              << "\n";
+    std::cout << json_text({{"tags", first.tags()}, {"signatures", signatures}});
     return 0;
   }
-  if (args.has("all")) {
+  if (flags.all) {
     for (const std::set<std::string>& tags : first.all_tag_sets()) {
       Model model = open_model(path, tag_set_text(tags));
       std::cout << "\nMetaGraphDef with tag-set: '" << tag_set_text(tags)
@@ -104,11 +102,11 @@ inline int show(const Args& args) {
     }
     return 0;
   }
-  if (args.has("signature_def")) {
-    print_signature(std::cout, first.signature(args.get("signature_def")), "");
+  if (!flags.model.signature_def.empty()) {
+    print_signature(std::cout, first.signature(flags.model.signature_def), "");
     return 0;
   }
-  if (args.has("tag_set")) {
+  if (!flags.model.tag_set.empty()) {
     std::cout << "The given SavedModel MetaGraphDef contains SignatureDefs with the following keys:\n";
     for (const Signature& sig : first.signatures()) {
       std::cout << "SignatureDef key: \"" << sig.key << "\"\n";

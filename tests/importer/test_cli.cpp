@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <sstream>
 
-#include "../../examples/kiln/run.hpp"
-#include "../../examples/kiln/show.hpp"
+#include <nlohmann/json.hpp>
+
 #include "../support.hpp"
 #include "cli_capture.hpp"
 
@@ -19,13 +19,10 @@ const fs::path kFixtures = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures";
 const fs::path kCorpus = fs::path(KILN_CORPUS_DIR);
 
 std::string show(std::vector<std::string> words) {
-  auto parse = [](int argc, char** argv, int first) {
-    return cli::Args(argc, argv, first, {"tag_set", "signature_def"}, {"all", "json"});
-  };
-  return test::capture_cli(cli::show, parse, std::move(words));
+  return test::capture_cli("show", std::move(words));
 }
 std::string run(std::vector<std::string> words) {
-  return test::capture_cli(cli::run, cli::run_args, std::move(words));
+  return test::capture_cli("run", std::move(words));
 }
 
 bool has(const std::string& text, const std::string& part) {
@@ -49,12 +46,28 @@ TEST_CASE("kiln show prints what saved_model_cli prints") {
 }
 
 TEST_CASE("kiln show --json gives the same facts to scripts") {
-  const std::string json = show({(kCorpus / "keras_multi_io_tf23").string(), "--json"});
-  CHECK(has(json, "\"signatures\": {\"serving_default\": {"));
-  CHECK(has(json, "\"dtype\": \"float32\""));
-  CHECK(has(json, "\"name\": \"StatefulPartitionedCall:1\""));
-  const std::string frozen = show({(kCorpus / "frozen" / "mlp_tf2_frozen.pb").string(), "--json"});
-  CHECK(has(frozen, "\"sinks\": [\"Identity\"]"));
+  // The multi-output Keras model: inputs my_input_1, my_input_2 [?,5], outputs my_outputs_1,
+  // my_outputs_2 [?,1] (what saved_model_cli shows for tests/fixtures/corpus_models).
+  const nlohmann::json shown =
+      nlohmann::json::parse(show({(kCorpus / "keras_multi_io_tf23").string(), "--json"}));
+  CHECK(shown.at("tags") == nlohmann::json::array({"serve"}));
+  const nlohmann::json& signature = shown.at("signatures").at("serving_default");
+  CHECK(signature.at("method_name") == "tensorflow/serving/predict");
+  const nlohmann::json& input = signature.at("inputs").at("my_input_2");
+  CHECK(input.at("dtype") == "float32");
+  CHECK(input.at("shape") == nlohmann::json::array({-1, 5}));
+  CHECK(input.at("name") == "serving_default_my_input_2:0");
+  const nlohmann::json& output = signature.at("outputs").at("my_outputs_2");
+  CHECK(output.at("shape") == nlohmann::json::array({-1, 1}));
+  CHECK(output.at("name") == "StatefulPartitionedCall:1");
+  CHECK(signature.at("inputs").size() == 2);
+  CHECK(signature.at("outputs").size() == 2);
+
+  const nlohmann::json frozen = nlohmann::json::parse(
+      show({(kCorpus / "frozen" / "mlp_tf2_frozen.pb").string(), "--json"}));
+  CHECK(frozen.at("sinks") == nlohmann::json::array({"Identity"}));
+  REQUIRE(frozen.at("placeholders").contains("x"));
+  CHECK(frozen.at("placeholders").at("x").at("shape") == nlohmann::json::array({-1, 5}));
 }
 
 TEST_CASE("kiln run writes one .npy per output, matching TensorFlow") {
@@ -93,5 +106,5 @@ TEST_CASE("case 23: inputs are .npy files, never expressions") {
                   Error);
   CHECK_THROWS_AS(run({model, "--inputs", "no_equals_sign", "--outdir", outdir}), Error);
   CHECK_THROWS_AS(run({model, "--inputs", "input_1=missing.npy", "--outdir", outdir}), Error);
-  CHECK_THROWS_AS(show({model, "--bogus-flag"}), Error);
+  test::require_usage_error({"show", model, "--bogus-flag"}, {"--bogus-flag"});
 }

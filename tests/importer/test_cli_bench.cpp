@@ -3,13 +3,15 @@
 // anything is: only that times were measured and reported.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <limits>
 #include <sstream>
 
-#include "../../examples/kiln/bench.hpp"
+#include <nlohmann/json.hpp>
+
+#include "cli_capture.hpp"
 
 namespace fs = std::filesystem;
 using namespace kiln;
@@ -22,56 +24,24 @@ std::string mlp() { return (kModels / "mlp" / "saved_model").string(); }
 
 // Runs `kiln bench` with `words` in this process; returns what it printed on stdout.
 std::string bench(std::vector<std::string> words) {
-  std::vector<char*> argv;
-  for (std::string& w : words) argv.push_back(w.data());
-  const cli::Args args = cli::parse_bench_args(static_cast<int>(argv.size()), argv.data(), 0);
-  std::ostringstream out;
-  std::streambuf* saved = std::cout.rdbuf(out.rdbuf());
-  try {
-    cli::bench(args);
-  } catch (...) {
-    std::cout.rdbuf(saved);
-    throw;
-  }
-  std::cout.rdbuf(saved);
-  return out.str();
+  return test::capture_cli("bench", std::move(words));
+}
+
+// `kiln bench` with `words` is refused as bad usage, with a message that names every `parts`.
+void refused(std::vector<std::string> words, const std::vector<std::string>& parts) {
+  words.insert(words.begin(), "bench");
+  test::require_usage_error(std::move(words), parts);
 }
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-std::string read_file(const fs::path& path) {
+// The JSON file `kiln bench --json` wrote, parsed (a parse error fails the test).
+nlohmann::json read_json(const fs::path& path) {
   std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// The text of the JSON object that is the value of `key` in `json` (no braces in strings).
-std::string object_at(const std::string& json, const std::string& key) {
-  const std::size_t at = json.find("\"" + key + "\": {");
-  INFO("key " << key << " in " << json);
-  REQUIRE(at != std::string::npos);
-  const std::size_t open = json.find('{', at);
-  int depth = 0;
-  for (std::size_t i = open; i < json.size(); ++i) {
-    depth += json[i] == '{' ? 1 : json[i] == '}' ? -1 : 0;
-    if (depth == 0) return json.substr(open, i - open + 1);
-  }
-  FAIL("unbalanced braces");
-  return "";
-}
-
-// The number that is the value of `key` in `json`; fails the test if there is none.
-double number_at(const std::string& json, const std::string& key) {
-  const std::string quoted = "\"" + key + "\": ";
-  const std::size_t at = json.find(quoted);
-  INFO("key " << key << " in " << json);
-  REQUIRE(at != std::string::npos);
-  const char* start = json.c_str() + at + quoted.size();
-  char* end = nullptr;
-  const double value = std::strtod(start, &end);
-  REQUIRE(end != start);
-  return value;
+  REQUIRE(in);
+  return nlohmann::json::parse(in);
 }
 
 }  // namespace
@@ -90,28 +60,27 @@ TEST_CASE("kiln bench --compare --json writes every key the comparison scripts r
   CHECK(has(out, "Peak RSS: "));
   CHECK(has(out, "features: float32[1,20] (generated)"));  // unknown batch size -> --batch 1
 
-  const std::string json = read_file(json_file);
-  REQUIRE(!json.empty());
-  CHECK(has(json, "\"model\": \"" + mlp() + "\""));
-  CHECK(has(json, "\"signature\": \"serving_default\""));
-  CHECK(has(json, "\"level\": \"O2\""));
-  CHECK(has(json, "\"backend\": \"" + std::string(backend_name(cli::BenchSettings().backend)) +
-                      "\""));
-  CHECK(number_at(json, "batch") == 1);
-  CHECK(number_at(json, "threads") >= 1);
+  const nlohmann::json json = read_json(json_file);
+  CHECK(json.at("model") == mlp());
+  CHECK(json.at("signature") == "serving_default");
+  CHECK(json.at("level") == "O2");
+  CHECK(json.at("backend") == backend_name(cli::default_backend()));
+  CHECK(json.at("batch") == 1);
+  CHECK(json.at("threads") >= 1);
   for (const char* key : {"import_ms", "compile_ms", "first_run_ms", "peak_rss_bytes",
                           "eager_over_optimized"}) {
-    CHECK(number_at(json, key) > 0);
+    INFO(key);
+    CHECK(json.at(key).get<double>() > 0);
   }
   for (const char* mode : {"optimized", "eager"}) {
     INFO("mode " << mode);
-    const std::string stats = object_at(object_at(json, "modes"), mode);
-    CHECK(number_at(stats, "runs") == 3);
+    const nlohmann::json& stats = json.at("modes").at(mode);
+    CHECK(stats.at("runs") == 3);
     for (const char* key : {"mean_ms", "min_ms", "median_ms", "p50_ms", "p90_ms", "p99_ms"}) {
-      CHECK(number_at(stats, key) > 0);
+      CHECK(stats.at(key).get<double>() > 0);
     }
-    CHECK(number_at(stats, "min_ms") <= number_at(stats, "p50_ms"));
-    CHECK(number_at(stats, "p50_ms") <= number_at(stats, "p99_ms"));
+    CHECK(stats.at("min_ms") <= stats.at("p50_ms"));
+    CHECK(stats.at("p50_ms") <= stats.at("p99_ms"));
   }
   fs::remove(json_file);
 }
@@ -123,11 +92,12 @@ TEST_CASE("kiln bench without --compare measures the optimized model only") {
   CHECK(has(out, "features: float32[4,20] (generated)"));
   CHECK(has(out, "[optimized] runs: 2"));
   CHECK(!has(out, "[eager]"));
-  const std::string json = read_file(json_file);
-  CHECK(has(json, "\"level\": \"O1\""));
-  CHECK(number_at(json, "batch") == 4);
-  CHECK(!has(json, "\"eager\""));
-  CHECK(!has(json, "eager_over_optimized"));
+  const nlohmann::json json = read_json(json_file);
+  CHECK(json.at("level") == "O1");
+  CHECK(json.at("batch") == 4);
+  CHECK(json.at("modes").size() == 1);
+  CHECK(json.at("modes").contains("optimized"));
+  CHECK_FALSE(json.contains("eager_over_optimized"));
   fs::remove(json_file);
 }
 
@@ -160,19 +130,21 @@ TEST_CASE("kiln bench --help says how inputs are generated") {
 
 TEST_CASE("kiln bench refuses bad flags with a message that names them") {
   const std::string model = mlp();
-  CHECK_THROWS_WITH(bench({model, "--runs", "0"}), Catch::Contains("--runs takes a whole number"));
-  CHECK_THROWS_WITH(bench({model, "--runs", "ten"}), Catch::Contains("--runs takes a whole"));
-  CHECK_THROWS_WITH(bench({model, "--warmup", "-1"}), Catch::Contains("--warmup"));
-  CHECK_THROWS_WITH(bench({model, "--batch", "0"}), Catch::Contains("--batch"));
-  CHECK_THROWS_WITH(bench({model, "--batch", "2x"}), Catch::Contains("--batch"));
-  CHECK_THROWS_WITH(bench({model, "--threads", "-2"}), Catch::Contains("--threads"));
-  CHECK_THROWS_WITH(bench({model, "--backend", "gpu"}), Catch::Contains("unknown backend"));
-  CHECK_THROWS_WITH(bench({model, "-O1", "-O2"}), Catch::Contains("optimization level"));
-  CHECK_THROWS_WITH(bench({model, "-O7"}), Catch::Contains("optimization level"));
-  CHECK_THROWS_WITH(bench({model, "--frobnicate"}), Catch::Contains("unknown flag"));
-  CHECK_THROWS_WITH(bench({model, "--runs"}), Catch::Contains("flag needs a value"));
-  CHECK_THROWS_WITH(bench({model, "--json="}), Catch::Contains("--json needs a file name"));
-  CHECK_THROWS_WITH(bench({model, "extra"}), Catch::Contains("one MODEL"));
+  refused({model, "--runs", "0"}, {"--runs", "1 to 100000000"});
+  refused({model, "--runs", "ten"}, {"--runs", "ten"});
+  refused({model, "--warmup", "-1"}, {"--warmup"});
+  refused({model, "--batch", "0"}, {"--batch"});
+  refused({model, "--batch", "2x"}, {"--batch", "2x"});
+  refused({model, "--threads", "-2"}, {"--threads"});
+  refused({model, "--backend", "gpu"}, {"unknown backend", "gpu"});
+  refused({model, "-O1", "-O2"}, {"give one optimization level"});
+  refused({model, "-O7"}, {"unknown optimization level", "-O7"});
+  refused({model, "--frobnicate"}, {"--frobnicate"});
+  refused({model, "--runs"}, {"--runs"});
+  refused({model, "--json="}, {"--json"});
+  refused({model, "extra"}, {"extra"});
+  refused({"--runs", "3"}, {"MODEL"});
+  // A model that is not there is not bad usage: a kiln::Error of its own (exit code 1).
   const std::string features = (kModels / "mlp" / "inputs" / "features.npy").string();
   CHECK_THROWS_WITH(bench({model, "--inputs", "pixels=" + features}), Catch::Contains("pixels"));
 }
@@ -217,4 +189,18 @@ TEST_CASE("bench inputs are generated in the documented ranges") {
   CHECK(high > 0.9);
   CHECK(cli::bench_shape("x", Shape({-1, 28, 28, 1}), 8) == Shape({8, 28, 28, 1}));
   CHECK_THROWS_AS(cli::bench_shape("x", Shape::unknown_rank(), 8), Error);
+}
+
+TEST_CASE("bench statistics that are not finite numbers are written as JSON null") {
+  // JSON has no NaN or infinity: a run that measured nonsense must still give a file that
+  // every JSON reader accepts, with null where the number would be.
+  cli::RunStats stats = cli::summarize({2, 1});
+  stats.mean_ms = std::numeric_limits<double>::quiet_NaN();
+  stats.p99_ms = std::numeric_limits<double>::infinity();
+  const nlohmann::json json = nlohmann::json::parse(cli::json_text(cli::stats_json(stats)));
+  CHECK(json.at("mean_ms").is_null());
+  CHECK(json.at("p99_ms").is_null());
+  CHECK(json.at("min_ms") == 1);
+  CHECK(json.at("median_ms") == 1.5);
+  CHECK(json.at("runs") == 2);
 }

@@ -8,14 +8,16 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
 
 #include <kiln/model.hpp>
 #include <kiln/session.hpp>
 
-#include "../../examples/kiln/opt.hpp"
-#include "../../examples/kiln/run.hpp"
 #include "../support.hpp"
 #include "cli_capture.hpp"
 #include "importer_test_util.hpp"
@@ -32,29 +34,23 @@ std::string model_dir(const std::string& name) {
 }
 
 std::string kiln_opt(std::vector<std::string> words) {
-  return test::capture_cli(cli::opt, cli::opt_args, std::move(words));
+  return test::capture_cli("opt", std::move(words));
 }
 std::string kiln_run(std::vector<std::string> words) {
-  return test::capture_cli(cli::run, cli::run_args, std::move(words));
+  return test::capture_cli("run", std::move(words));
 }
 
 bool has(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-// The integer after `"key": ` in `json`, starting the search at `from`.
-std::int64_t json_int(const std::string& json, const std::string& key, std::size_t from = 0) {
-  const std::string quoted = "\"" + key + "\": ";
-  const std::size_t at = json.find(quoted, from);
-  REQUIRE(at != std::string::npos);
-  return std::stoll(json.substr(at + quoted.size()));
-}
-
-// The JSON text of the pass record named `name` (the first one from `from`).
-std::string pass_record(const std::string& json, const std::string& name, std::size_t from = 0) {
-  const std::size_t at = json.find("{\"name\": \"" + name + "\"", from);
-  REQUIRE(at != std::string::npos);
-  return json.substr(at, json.find('}', json.find("\"stats\": {", at) + 10) - at);
+// The pass record named `name` in a `kiln opt --json` report (the first one of that name).
+const nlohmann::json& pass_record(const nlohmann::json& report, const std::string& name) {
+  for (const nlohmann::json& record : report.at("passes")) {
+    if (record.at("name") == name) return record;
+  }
+  FAIL("no pass record named " << name << " in " << report.dump());
+  throw std::logic_error("unreachable");
 }
 
 // Nodes by op in a printed graph: lines "  %name = Op(...".
@@ -137,26 +133,31 @@ TEST_CASE("kiln opt --json: fuse folds every BatchNorm of a Keras CNN, the arena
   }
   REQUIRE(batch_norms == 2);  // the fixture's two BatchNormalization layers (tests/fixtures)
 
-  const std::string json = kiln_opt({model, "--json"});
-  // JSON only: one object, from its first byte to its last.
-  REQUIRE(json.rfind("{\"passes\": [", 0) == 0);
-  CHECK(json.compare(json.size() - 2, 2, "}\n") == 0);
-  const std::string fuse = pass_record(json, "fuse");
-  CHECK(json_int(fuse, "BatchNorms folded") == batch_norms);
-  CHECK(json_int(fuse, "nodes_after") < json_int(fuse, "nodes_before"));
-  for (const char* pass : {"fold-constants", "simplify", "fuse", "plan-memory"}) {
-    const std::string record = pass_record(json, pass);
-    CHECK(has(record, "\"ms\": "));
-    CHECK(has(record, "\"stats\": {"));
+  // JSON only on stdout: the parse fails on anything else before or after the one object.
+  const nlohmann::json json = nlohmann::json::parse(kiln_opt({model, "--json"}));
+  const nlohmann::json& fuse = pass_record(json, "fuse");
+  CHECK(fuse.at("stats").at("BatchNorms folded") == batch_norms);
+  CHECK(fuse.at("nodes_after") < fuse.at("nodes_before"));
+  CHECK(fuse.at("changed") == true);
+  std::vector<std::string> names;
+  for (const nlohmann::json& record : json.at("passes")) {
+    names.push_back(record.at("name"));
+    CHECK(record.at("ms").get<double>() >= 0);
+    CHECK(record.at("stats").is_object());
+    CHECK(record.at("notes").is_array());
+    CHECK_FALSE(record.contains("failure"));
   }
-  const std::size_t memory = json.find("\"memory\": {");
-  REQUIRE(memory != std::string::npos);
-  const std::int64_t arena = json_int(json, "arena_bytes", memory);
-  const std::int64_t naive = json_int(json, "naive_bytes", memory);
-  const std::int64_t bound = json_int(json, "lower_bound_bytes", memory);
+  std::vector<std::string> o2;
+  for (const opt::Pass& pass : opt::pipeline_for_level("O2")) o2.push_back(pass.name);
+  CHECK(names == o2);
+  CHECK(json.at("total_ms").get<double>() >= 0);
+  const nlohmann::json& memory = json.at("memory");
+  REQUIRE(memory.is_object());
+  const std::int64_t arena = memory.at("arena_bytes");
   CHECK(arena > 0);
-  CHECK(arena <= naive);
-  CHECK(arena >= bound);
+  CHECK(arena <= memory.at("naive_bytes").get<std::int64_t>());
+  CHECK(arena >= memory.at("lower_bound_bytes").get<std::int64_t>());
+  CHECK(memory.at("tensors").get<int>() > 0);
 
   // Nothing of a BatchNorm is left after the last pass.
   const std::string dumps = kiln_opt({model, "--print-ir-after-all"});
@@ -218,9 +219,50 @@ TEST_CASE("kiln opt --dot-dir writes a DOT file per pass, --memory-plan an SVG")
 }
 
 TEST_CASE("kiln opt works on a frozen GraphDef: its outputs are the sinks") {
-  const std::string json = kiln_opt({(kModels / "frozen_graph" / "model.pb").string(), "--json"});
-  CHECK(json_int(pass_record(json, "fuse"), "BatchNorms folded") == 1);
-  CHECK(json.find("\"memory\": {") != std::string::npos);
+  const nlohmann::json json =
+      nlohmann::json::parse(kiln_opt({(kModels / "frozen_graph" / "model.pb").string(), "--json"}));
+  CHECK(pass_record(json, "fuse").at("stats").at("BatchNorms folded") == 1);
+  CHECK(json.at("memory").is_object());
+}
+
+TEST_CASE("kiln opt --json writes every fact of a report, and null for what is not a number") {
+  // A report made by hand, so that every value is known: one pass that worked, one that failed,
+  // a time that is not a number, and no memory plan.
+  opt::PipelineReport report;
+  opt::PassRecord simplify;
+  simplify.name = "simplify";
+  simplify.nodes_before = 9;
+  simplify.nodes_after = 7;
+  simplify.ms = std::numeric_limits<double>::quiet_NaN();
+  simplify.result.changed = true;
+  simplify.result.stats.push_back({"dead nodes removed", 2});
+  simplify.result.notes.push_back("a \"quoted\" note\n");
+  opt::PassRecord broken;
+  broken.name = "fuse";
+  broken.index = 1;
+  broken.nodes_before = broken.nodes_after = 7;
+  broken.ms = 0.5;
+  broken.failure = "internal error: something went wrong";
+  report.passes = {simplify, broken};
+  report.total_ms = std::numeric_limits<double>::infinity();
+
+  const nlohmann::json json = nlohmann::json::parse(cli::json_text(cli::report_json(report)));
+  REQUIRE(json.at("passes").size() == 2);
+  const nlohmann::json& first = json.at("passes").at(0);
+  CHECK(first.at("name") == "simplify");
+  CHECK(first.at("nodes_before") == 9);
+  CHECK(first.at("nodes_after") == 7);
+  CHECK(first.at("ms").is_null());
+  CHECK(first.at("changed") == true);
+  CHECK(first.at("stats") == nlohmann::json{{"dead nodes removed", 2}});
+  CHECK(first.at("notes") == nlohmann::json::array({"a \"quoted\" note\n"}));
+  CHECK_FALSE(first.contains("failure"));
+  const nlohmann::json& second = json.at("passes").at(1);
+  CHECK(second.at("failure") == "internal error: something went wrong");
+  CHECK(second.at("ms") == 0.5);
+  CHECK(second.at("changed") == false);
+  CHECK(json.at("total_ms").is_null());
+  CHECK(json.at("memory").is_null());
 }
 
 TEST_CASE("kiln opt reaches the graph that kiln::compile runs") {
@@ -250,14 +292,23 @@ TEST_CASE("kiln opt refuses bad flags with a clear error") {
   test::require_error([&] { kiln_opt({model, "-O1", "--memory-plan", "x.svg"}); },
                       Errc::invalid_argument, {"--memory-plan needs the plan-memory pass"});
   test::require_error([&] { kiln_opt({model, "--batch", "0"}); }, Errc::invalid_argument,
-                      {"--batch takes a positive number"});
+                      {"--batch", "1 to 999999999"});
   test::require_error(
       [&] { kiln_opt({model, "--print-ir-after-all", "--print-ir-after-change"}); },
       Errc::invalid_argument, {"not both"});
   test::require_error([&] { kiln_opt({model, "--bogus"}); }, Errc::invalid_argument,
-                      {"unknown flag", "--bogus"});
+                      {"not expected", "--bogus"});
+  // All of them are bad usage (exit code 2), found before the model is read.
+  for (const std::vector<std::string>& words : std::vector<std::vector<std::string>>{
+           {model, "--passes", "nope"}, {model, "-O7"}, {model, "-O1", "-O2"},
+           {model, "-O1", "--passes", "fuse"}, {model, "-O1", "--memory-plan", "x.svg"},
+           {model, "--batch", "0"}, {model, "--print-ir-after-all", "--print-ir-after-change"},
+           {model, "--bogus"}, {"--stats"}}) {
+    INFO(words.back());
+    CHECK_THROWS_AS(kiln_opt(words), cli::UsageError);
+  }
 #if defined(KILN_CLI_PATH)
-  // The built tool: the same messages, and an exit code that is not 0.
+  // The built tool: the same messages, and exit code 2.
   const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
       {{"opt", model, "--passes", "nope"}, "no optimizer pass of this name"},
       {{"opt", model, "-O7"}, "unknown optimization level"},
@@ -265,12 +316,50 @@ TEST_CASE("kiln opt refuses bad flags with a clear error") {
   for (const auto& [words, message] : bad) {
     const Outcome outcome = run_tool(words);
     INFO(outcome.output);
-    CHECK(outcome.exit_code != 0);
+    CHECK(outcome.exit_code == 2);
     CHECK(outcome.output.rfind("kiln: ", 0) == 0);
     CHECK(has(outcome.output, message));
   }
 #endif
 }
+
+#if defined(KILN_CLI_PATH)
+TEST_CASE("the kiln tool exits with 0 on success, 1 on an error, 2 on bad usage") {
+  const std::string model = model_dir("conv_bn_relu");
+  const Outcome version = run_tool({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.output == "kiln " KILN_TOOL_VERSION "\n");  // CMake's PROJECT_VERSION
+
+  const Outcome help = run_tool({"--help"});
+  CHECK(help.exit_code == 0);
+  for (const char* part : {"usage: kiln", "show", "run", "opt", "bench", "exit codes:"}) {
+    CHECK(has(help.output, part));
+  }
+  CHECK(run_tool({"opt", "--help"}).exit_code == 0);
+  CHECK(run_tool({"opt", model, "-O1"}).exit_code == 0);
+
+  // A model that is not there: a kiln::Error.
+  const Outcome missing = run_tool({"opt", model + "_missing"});
+  INFO(missing.output);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.output.rfind("kiln: ", 0) == 0);
+
+  // Bad usage: what went wrong, and where the help is.
+  const Outcome bogus = run_tool({"opt", model, "--bogus"});
+  INFO(bogus.output);
+  CHECK(bogus.exit_code == 2);
+  CHECK(has(bogus.output, "--bogus"));
+  CHECK(has(bogus.output, "kiln opt --help"));
+  CHECK(run_tool({"opt", model, "--batch"}).exit_code == 2);  // a flag without its value
+  CHECK(run_tool({"frobnicate", model}).exit_code == 2);
+  CHECK(has(run_tool({"frobnicate", model}).output, "unknown command"));
+  CHECK(run_tool({}).exit_code == 2);
+  // A command alone: its help, and still exit code 2.
+  const Outcome bench_alone = run_tool({"bench"});
+  CHECK(bench_alone.exit_code == 2);
+  CHECK(has(bench_alone.output, "usage: kiln bench"));
+}
+#endif
 
 TEST_CASE("kiln run -O2 and -O0 --backend reference both give TensorFlow's answers") {
   test::TempDir dir;

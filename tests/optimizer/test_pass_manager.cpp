@@ -148,8 +148,7 @@ TEST_CASE("a pass that throws is undone and the pipeline goes on") {
   CHECK(report.passes[0].failure == "internal error: something went wrong");
   CHECK(stats.str().find("FAILED and undone: internal error: something went wrong") !=
         std::string::npos);
-  CHECK(report.to_json().find("\"failure\": \"internal error: something went wrong\"") !=
-        std::string::npos);
+  CHECK(report.passes[1].failure.empty());
 }
 
 TEST_CASE("DotDump writes the input and one file per pass") {
@@ -184,18 +183,21 @@ TEST_CASE("PassTiming reports every pass and the total") {
                              "%  fold-constants\n", "%  simplify\n", "100.0%  total\n"});
 }
 
-TEST_CASE("the report gives the same facts as JSON") {
+TEST_CASE("the report holds what every pass did, as data") {
   Graph g = small_graph();
   const opt::PipelineReport report = opt::PassManager(opt::o2()).run(g);
   REQUIRE(report.passes.size() == 5);
-  CHECK(report.passes[0].nodes_before == 7);
-  const std::string json = report.to_json();
-  test::check_ir(
-      json, {"{\"passes\": [",
-             "{\"name\": \"fold-constants\", \"nodes_before\": 7, \"nodes_after\": 5, \"ms\": ",
-             "\"changed\": true, \"stats\": {\"folded nodes\": 1, ", "{\"name\": \"plan-memory\"",
-             "\"memory\": {\"arena_bytes\": 64, "});
-  CHECK(json.substr(json.size() - 2) == "}\n");
+  const opt::PassRecord& fold = report.passes[0];
+  CHECK(fold.name == "fold-constants");
+  CHECK(fold.nodes_before == 7);
+  CHECK(fold.nodes_after == 5);
+  CHECK(fold.result.changed);
+  REQUIRE_FALSE(fold.result.stats.empty());
+  CHECK(fold.result.stats[0].name == "folded nodes");
+  CHECK(fold.result.stats[0].value == 1);
+  CHECK(report.passes.back().name == "plan-memory");
+  REQUIRE(report.memory);
+  CHECK(report.memory->arena_bytes == 64);
 }
 
 TEST_CASE("pipelines are deterministic") {
