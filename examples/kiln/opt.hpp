@@ -4,10 +4,11 @@
 //   kiln opt MODEL --print-ir-after-change  the IR after every pass that changed it
 //   kiln opt MODEL --json                   the pipeline report for scripts, nothing else
 //
-// The pipeline is a level (-O2 by default) or a list of pass names (--passes). The graph keeps
-// the shapes the model declares (a batch of ?); plan-memory plans for the declared shapes with
-// every unknown dimension taken as 1, or for a batch of N with --batch N. The verifier runs on
-// the input and after every pass, whatever the flags.
+// The pipeline is a level (-O2 by default) or a list of pass names (--passes); its first line of
+// output names the passes it runs, as compile() runs them at that level. The graph keeps the
+// shapes the model declares (a batch of ?); the memory plan, made from the final graph, is for
+// the declared shapes with every unknown dimension taken as 1, or for a batch of N with
+// --batch N. The verifier runs on the input and after every pass, whatever the flags.
 #pragma once
 
 #include <cstdlib>
@@ -32,6 +33,7 @@ inline const char* const kOptUsage =
     "\n"
     "  -O0, -O1, -O2     the pipeline of a level (default -O2)\n"
     "  --passes LIST     the pipeline as pass names, e.g. fold-constants,simplify,fuse\n"
+    "                    (fuse: the group of O2's fusion passes)\n"
     "  --batch N         plan memory for a batch of N (default: unknown sizes are 1)\n"
     "  --print-ir-...    the IR before every pass, after every pass, or after those that\n"
     "                    changed it\n"
@@ -70,16 +72,10 @@ inline opt::Pipeline chosen_pipeline(const Args& args) {
   return opt::parse_pipeline(args.get("passes"));
 }
 
-inline bool has_pass(const opt::Pipeline& pipeline, const std::string& name) {
-  for (const opt::Pass& p : pipeline) {
-    if (p.name == name) return true;
-  }
-  return false;
-}
-
 // --batch N: every input whose first dimension is unknown is planned with N there (its other
-// unknown dimensions stay at PassOptions::unknown_dim_default).
-inline void plan_for_batch(const Graph& graph, const std::string& text, opt::PassOptions& options) {
+// unknown dimensions stay at MemoryPlanRequest::unknown_dim_default).
+inline void plan_for_batch(const Graph& graph, const std::string& text,
+                           opt::MemoryPlanRequest& options) {
   const bool digits = !text.empty() && text.size() <= 9 &&
                       text.find_first_not_of("0123456789") == std::string::npos;
   const std::int64_t batch = digits ? std::atoll(text.c_str()) : 0;
@@ -100,27 +96,13 @@ inline void plan_for_batch(const Graph& graph, const std::string& text, opt::Pas
 }
 
 // "image [1,8,8,1]": what each input was planned for.
-inline std::string planned_inputs(const Graph& graph, const opt::PassOptions& options) {
+inline std::string planned_inputs(const Graph& graph, const opt::MemoryPlanRequest& options) {
   std::string text;
-  opt::PassResult ignored;
   for (const Graph::Port& port : graph.inputs()) {
     text += (text.empty() ? "" : ", ") + port.name + " " +
-            opt::plan_memory_detail::concrete_input_shape(graph, port, options, ignored).str();
+            opt::planned_input_shape(graph, port, options).str();
   }
   return text;
-}
-
-// Why there is no memory plan, from plan-memory's notes.
-inline std::string why_no_plan(const opt::PipelineReport& report) {
-  for (const opt::PassRecord& r : report.passes) {
-    if (r.name != "plan-memory") continue;
-    if (!r.failure.empty()) return r.failure;
-    const std::string prefix = "no memory plan: ";
-    for (const std::string& note : r.result.notes) {
-      if (note.rfind(prefix, 0) == 0) return note.substr(prefix.size());
-    }
-  }
-  return "the pipeline has no plan-memory pass";
 }
 
 // What the memory plan's picture is titled: the model's name, not where it sits on this disk
@@ -150,18 +132,16 @@ inline int opt(const Args& args) {
                 "give --print-ir-after-all or --print-ir-after-change, not both");
   }
   const opt::Pipeline pipeline = chosen_pipeline(args);
-  if (args.has("memory-plan") && !has_pass(pipeline, "plan-memory")) {
-    throw Error(Errc::invalid_argument, "--memory-plan needs the plan-memory pass")
-        .expected("-O2, or --passes ending in plan-memory");
-  }
   Graph graph = graph_from_args(args);
 
   opt::PassManager manager(pipeline);
-  if (args.has("batch")) plan_for_batch(graph, args.get("batch"), manager.options());
+  opt::MemoryPlanRequest memory_request;
+  if (args.has("batch")) plan_for_batch(graph, args.get("batch"), memory_request);
 
   // With --json, stdout carries the JSON only: everything meant for people goes to stderr.
   const bool json = args.has("json");
   std::ostream& text = json ? std::cerr : std::cout;
+  text << "pipeline: " << opt::pipeline_text(pipeline) << "\n";
   const bool before = args.has("print-ir-before-all");
   const bool after_all = args.has("print-ir-after-all");
   const bool after_change = args.has("print-ir-after-change");
@@ -185,11 +165,14 @@ inline int opt(const Args& args) {
   manager.add_instrument(std::make_shared<opt::VerifyEach>());
 
   const std::size_t nodes_before = graph.size();
-  const opt::PipelineReport report = manager.run(graph);
+  opt::PipelineReport report = manager.run(graph);
+  // The memory plan is an analysis of the final graph, not a pass.
+  const opt::PlannedMemory planned = opt::plan_memory(graph, memory_request);
+  report.memory = planned.plan;
 
   if (args.has("memory-plan")) {
     if (!report.memory) {
-      throw Error(Errc::invalid_argument, "no memory plan to draw: " + why_no_plan(report));
+      throw Error(Errc::invalid_argument, "no memory plan to draw: " + planned.why_none);
     }
     const std::string file = args.get("memory-plan");
     std::ofstream out(file);
@@ -205,12 +188,12 @@ inline int opt(const Args& args) {
          << report.passes.size() << " passes, " << opt::report_detail::milliseconds(report.total_ms)
          << "\n";
     if (report.memory) {
-      text << "memory plan for " << planned_inputs(graph, manager.options()) << ": arena "
+      text << "memory plan for " << planned_inputs(graph, memory_request) << ": arena "
            << opt::format_bytes(report.memory->arena_bytes) << ", lower bound "
            << opt::format_bytes(report.memory->lower_bound_bytes) << ", naive "
            << opt::format_bytes(report.memory->naive_bytes) << "\n";
     } else {
-      text << "no memory plan: " << why_no_plan(report) << "\n";
+      text << "no memory plan: " << planned.why_none << "\n";
     }
   }
   if (args.has("dot-dir")) {

@@ -34,7 +34,8 @@ enum class Step {
   tanh,
   swish,
   gelu_exact,
-  gelu_approximate
+  gelu_approximate,
+  scale_shift
 };
 
 inline Step step_of(const Node& node, const std::string& name) {
@@ -49,6 +50,7 @@ inline Step step_of(const Node& node, const std::string& name) {
   if (name == "Swish") return Step::swish;
   if (name == "GeluExact") return Step::gelu_exact;
   if (name == "GeluApproximate") return Step::gelu_approximate;
+  if (name == "ScaleShift") return Step::scale_shift;
   throw node.error(Errc::unsupported, "unknown epilogue step").attr("fused_ops").found(name);
 }
 
@@ -67,10 +69,16 @@ inline void apply_epilogue(const Node& node, const std::vector<Tensor>& inputs, 
     // The arguments, in the order the steps consume them.
     const T* bias = nullptr;
     const T* residual = nullptr;
+    const T* scale = nullptr;
+    const T* shift = nullptr;
     std::size_t arg = 2;
     for (Step s : steps) {
       if (s == Step::bias) bias = inputs.at(arg++).data<T>();
       if (s == Step::residual) residual = inputs.at(arg++).data<T>();
+      if (s == Step::scale_shift) {
+        scale = inputs.at(arg++).data<T>();
+        shift = inputs.at(arg++).data<T>();
+      }
     }
     T* y = out.data<T>();
     const std::int64_t n = out.num_elements();
@@ -95,6 +103,11 @@ inline void apply_epilogue(const Node& node, const std::vector<Tensor>& inputs, 
           case Step::gelu_approximate:
             v = half * v * (one + std::tanh(sqrt_two_over_pi * (v + cubic * v * v * v)));
             break;
+          case Step::scale_shift: {
+            const std::int64_t c = (i / inner) % channels;
+            v = v * static_cast<C>(scale[c]) + static_cast<C>(shift[c]);
+            break;
+          }
         }
         v = static_cast<C>(static_cast<T>(v));
       }

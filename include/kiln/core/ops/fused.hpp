@@ -18,6 +18,8 @@
 //              "Sigmoid", "Tanh", "Swish" (x * sigmoid(x)), "GeluExact"
 //              (x/2 * (1 + erf(x/sqrt 2))) or "GeluApproximate"
 //              (x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))))
+//   "ScaleShift" * scale[channel] + shift[channel]: consumes two arguments, each a vector with
+//              one entry per channel (an inference BatchNorm after the activation)
 // with each step at most once. `num_args` counts the arguments, which follow the two main
 // inputs in the order the steps consume them.
 //
@@ -45,6 +47,13 @@ inline bool is_activation(const std::string& step) {
   return names.count(step) > 0;
 }
 
+// How many arguments an epilogue step consumes.
+inline int step_arguments(const std::string& step) {
+  if (step == "BiasAdd" || step == "Add") return 1;
+  if (step == "ScaleShift") return 2;
+  return 0;
+}
+
 // Validates the epilogue of a fused node whose main op produces `out` with channels on
 // `channel_axis`, and returns the output shape with what the arguments add to it.
 inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis) {
@@ -58,7 +67,7 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
         .found(std::to_string(num_args));
   }
   int arg = 2;
-  bool seen_add = false, seen_activation = false;
+  bool seen_add = false, seen_activation = false, seen_scale_shift = false;
   auto missing_argument = [&](const std::string& step) {
     return ctx.error(Errc::invalid_graph, "an epilogue step has no argument left to consume")
         .attr("fused_ops")
@@ -95,10 +104,22 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
       ++arg;
     } else if (is_activation(step) && !seen_activation) {
       seen_activation = true;
+    } else if (step == "ScaleShift" && !seen_scale_shift) {
+      for (int k = 0; k < 2; ++k, ++arg) {
+        if (arg >= ctx.num_inputs()) throw missing_argument(step);
+        ctx.expect_rank(arg, 1);
+        if (out.has_rank() && ctx.shape(arg).has_rank()) {
+          out.set_dim(channel_axis,
+                      merge_dim(ctx, out.dim(channel_axis), ctx.shape(arg).dim(0),
+                                k == 0 ? "output channels and scale size"
+                                       : "output channels and shift size"));
+        }
+      }
+      seen_scale_shift = true;
     } else {
       throw ctx.error(Errc::invalid_attr, "unknown, repeated or misplaced epilogue step")
           .attr("fused_ops")
-          .expected("BiasAdd first, then at most one Add and one activation")
+          .expected("BiasAdd first, then at most one Add, one activation and one ScaleShift")
           .found(step);
     }
   }
