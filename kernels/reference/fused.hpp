@@ -1,7 +1,7 @@
 // Reference kernels for the fused ops the optimizer creates (core/ops/fused.hpp): the main op
 // runs through its own reference kernel, then the epilogue is applied element by element in
 // the order `fused_ops` lists it, with the same scalar functions the unfused ops use. So a
-// fused node computes exactly what its unfused chain computed, except where the fuse pass
+// fused node computes exactly what its unfused chain computed, except where fold-affine
 // changed the weights (a folded BatchNorm), which moves results by a few float32 roundings.
 // _FusedLayerNorm computes its formula directly, in double, rounded once.
 #pragma once

@@ -1,4 +1,4 @@
-// The fused ops the optimizer's fuse pass creates: a convolution or matrix product followed by
+// The fused ops the optimizer's fusion passes create: a convolution or matrix product followed by
 // a list of epilogue steps applied to each output element, as TensorFlow's Grappler remapper
 // spells them (_FusedConv2D, _FusedMatMul) and as oneDNN runs them (post-ops).
 //
@@ -24,7 +24,7 @@
 // inputs in the order the steps consume them.
 //
 // One fused op is no product: _FusedLayerNorm(x, scale, offset) {epsilon} is Keras'
-// LayerNormalization over the last axis, as the fuse pass finds it spelled out in Mean,
+// LayerNormalization over the last axis, as fuse-layer-norm finds it spelled out in Mean,
 // SquaredDifference, Rsqrt, Mul and Add nodes:
 //   y = (x - mean) / sqrt(variance + epsilon) * scale + offset
 // with mean and (biased) variance over the last axis of each row; scale and offset are [C].
