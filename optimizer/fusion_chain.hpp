@@ -18,11 +18,9 @@
 // elsewhere too must stay as it is), except inside the multi-node activations (swish, GELU).
 #pragma once
 
-#include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
