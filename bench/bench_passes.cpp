@@ -3,10 +3,10 @@
 //   BM_Ablation/<model>/O2                 the full pipeline (opt::o2())
 //   BM_Ablation/<model>/no-fold-constants  O2 without fold-constants
 //   BM_Ablation/<model>/no-simplify        ... without either simplify
-//   BM_Ablation/<model>/no-fuse            ... without fuse
+//   BM_Ablation/<model>/no-fold-affine     ... without fold-affine (and so on for each pass)
 //
-// The variants are made from opt::o2() itself, so a pass added there shows up here. plan-memory
-// is not offered: a compiled plan always makes its own memory plan. A variant that cannot be
+// The variants are made from opt::o2() itself, so a pass added there shows up here. The memory
+// plan is no pass: a compiled plan always makes its own. A variant that cannot be
 // compiled (some models need folding to learn their shapes) is reported as an error, with why.
 // Counters: `steps` (kernels per run) and `fallbacks` (steps on reference kernels).
 // Models and settings: bench_support.hpp.
@@ -24,12 +24,11 @@ opt::Pipeline o2_without(const std::string& dropped) {
   return pipeline;
 }
 
-// "O2" and one "no-<pass>" per distinct pass of O2 but plan-memory.
+// "O2" and one "no-<pass>" per distinct pass of O2.
 std::vector<std::string> variants() {
   std::vector<std::string> names = {"O2"};
   for (const opt::Pass& pass : opt::o2()) {
     const std::string name = "no-" + pass.name;
-    if (pass.name == "plan-memory") continue;
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   return names;

@@ -93,13 +93,16 @@ int main(int argc, char** argv) {
     std::cout << "// -----// Input //----- //\n" << kiln::print_graph(graph) << '\n';
 
     kiln::opt::PassManager pm(kiln::opt::o2());
-    pm.options().input_shapes["image"] = kiln::Shape{1, 4, 4, 1};  // plan for batch 1
     pm.add_instrument(kiln::opt::PrintIR::after_change(std::cout));
     pm.add_instrument(std::make_shared<kiln::opt::VerifyEach>());
     if (argc > 1) pm.add_instrument(std::make_shared<kiln::opt::DotDump>(argv[1]));
     std::ostringstream stats;
     pm.add_instrument(std::make_shared<kiln::opt::PassStatistics>(stats, /*with_notes=*/true));
-    const kiln::opt::PipelineReport report = pm.run(graph);
+    kiln::opt::PipelineReport report = pm.run(graph);
+    // The memory plan is an analysis of the final graph, made after the pipeline.
+    kiln::opt::MemoryPlanRequest request;
+    request.input_shapes["image"] = kiln::Shape{1, 4, 4, 1};  // plan for batch 1
+    report.memory = kiln::opt::plan_memory(graph, request).plan;
 
     std::cout << "// -----// Statistics //----- //\n" << stats.str() << '\n';
     if (report.memory) {

@@ -1,7 +1,7 @@
 // Evaluating what is already known: a value computed only from constants, through the
-// reference kernels. fold-constants uses it node by node; fuse uses it to read BatchNorm
-// parameters that still sit behind an unfolded Rsqrt/Mul chain; plan-memory uses it to make
-// run-time shape arithmetic concrete once the input shapes are.
+// reference kernels. fold-constants uses it node by node; the fusion passes use it to read
+// BatchNorm parameters that still sit behind an unfolded Rsqrt/Mul chain; the memory plan
+// analysis uses it to make run-time shape arithmetic concrete once the input shapes are.
 #pragma once
 
 #include <functional>

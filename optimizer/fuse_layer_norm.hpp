@@ -1,4 +1,4 @@
-// fuse, layer normalization: Keras' LayerNormalization over the last axis, which TensorFlow
+// fuse-layer-norm: Keras' LayerNormalization over the last axis, which TensorFlow
 // exports spelled out in a dozen small nodes, becomes one _FusedLayerNorm(x, scale, offset)
 // (core/ops/fused.hpp). The pattern, with x of type [..., C]:
 //
@@ -285,7 +285,6 @@ inline void fuse_layer_norms(Graph& graph, std::int64_t budget, PassResult& resu
 
   const OpDef& def = *op_catalogue().find("_FusedLayerNorm");
   const std::vector<NodeId> order = graph.topological_order();
-  std::set<NodeId> doomed;
   std::map<NodeId, NodeId> fused_into;
   for (const Match& m : matches) {
     const std::string name = graph.node(m.root).name;
@@ -308,35 +307,30 @@ inline void fuse_layer_norms(Graph& graph, std::int64_t budget, PassResult& resu
     fused.attrs = {{"T", DType::float32}, {"epsilon", m.epsilon}};
     fill_default_attrs(fused, def);
     fused.outputs = graph.node(m.root).outputs;
+    std::vector<NodeId> members;  // in schedule order, so the replaced names read that way
     for (NodeId id : order) {
-      if (!m.nodes.count(id)) continue;
-      const Node& n = graph.node(id);
-      if (n.replaced.empty())
-        fused.replaced.push_back(n.name);
-      else
-        fused.replaced.insert(fused.replaced.end(), n.replaced.begin(), n.replaced.end());
-      for (NodeId ctl : n.control_inputs) {
-        if (!m.nodes.count(ctl) &&
-            std::find(fused.control_inputs.begin(), fused.control_inputs.end(), ctl) ==
-                fused.control_inputs.end()) {
-          fused.control_inputs.push_back(ctl);
-        }
-      }
-      if (id == m.root) continue;
-      doomed.insert(id);
-      fused_into[id] = m.root;
+      if (m.nodes.count(id)) members.push_back(id);
     }
-    for (NodeId id : m.nodes) {
-      if (id == m.root) continue;
-      graph.node(id).inputs.clear();
-      graph.node(id).control_inputs.clear();
-    }
-    graph.node(m.root) = std::move(fused);
+    merge_provenance(graph, members, fused);
+    install_fused(graph, members, m.root, std::move(fused), fused_into);
     result.count("layer norms fused");
   }
-  redirect_control_edges(graph, fused_into);
-  remove_nodes(graph, doomed);
+  if (!remove_absorbed(graph, fused_into)) {
+    result.note("type inference failed after fusion; recorded types were kept");
+  }
   result.changed = true;
+}
+
+inline PassResult fuse_layer_norm(Graph& graph, PassContext& context) {
+  PassResult result;
+  for (const char* stat : {"layer norms fused", "declined"}) result.count(stat, 0);
+  fuse_layer_norms(graph, context.options.fold_byte_budget, result);
+  return result;
+}
+
+inline Pass fuse_layer_norm_pass() {
+  return {"fuse-layer-norm", "turn layer normalizations spelled out in small nodes into one op",
+          fuse_layer_norm};
 }
 
 }  // namespace kiln::opt

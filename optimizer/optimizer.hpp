@@ -1,5 +1,5 @@
 // Kiln's graph optimizer in one include: the passes, the pipelines, the pass manager and its
-// instruments, and the memory planner.
+// instruments, and the memory planner with the memory plan analysis.
 //
 //   #include <kiln/optimizer/optimizer.hpp>
 //
@@ -13,3 +13,4 @@
 #include "pass.hpp"
 #include "pass_manager.hpp"
 #include "pipelines.hpp"
+#include "plan_memory.hpp"

@@ -6,22 +6,18 @@
 // was and says so in a note. Printing, timing and verifying belong to instruments
 // (instruments.hpp), which the pass manager runs around every pass.
 //
-// What passes share beyond the graph travels in a PassContext: the options (folding budget,
-// input shapes for memory planning) and the artifacts a pass produces for later users (the
-// memory plan).
+// What passes share beyond the graph travels in a PassContext: the options (the folding
+// budget). Analyses that read the final graph, such as the memory plan (plan_memory.hpp), are
+// no passes: their callers run them after the pipeline.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <map>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <kiln/core/graph.hpp>
-
-#include "memory_planner.hpp"
 
 namespace kiln::opt {
 
@@ -30,21 +26,11 @@ struct PassOptions {
   // too: large enough for every shape computation and small weight transform, small enough
   // that a Tile or Fill cannot blow a model up.
   std::int64_t fold_byte_budget = std::int64_t{10} << 20;
-
-  // plan-memory plans for concrete shapes: the shapes of graph inputs by port name. An input
-  // not listed keeps its declared shape, with every unknown dimension taken as
-  // `unknown_dim_default` (1: the batch-1 inference most users plan for).
-  std::map<std::string, Shape, std::less<>> input_shapes;
-  std::int64_t unknown_dim_default = 1;
-
-  // Offsets in the arena are multiples of this (a cache line; what AVX-512 loads like).
-  std::int64_t arena_alignment = 64;
 };
 
-// What passes read besides the graph, and what they leave for those that come after them.
+// What passes read besides the graph.
 struct PassContext {
   PassOptions options;
-  std::optional<MemoryPlan> memory_plan;  // set by plan-memory
 };
 
 // A statistic is a count ("3 folded subgraphs") or a byte size ("arena 5.74 MiB").

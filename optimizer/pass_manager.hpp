@@ -2,26 +2,35 @@
 // and returns what happened as data (a PipelineReport) for tools and scripts.
 //
 //   opt::PassManager pm(opt::pipeline_for_level("O2"));       // or parse_pipeline("simplify,fuse")
-//   pm.options().input_shapes["input_1"] = Shape{1, 224, 224, 3};
 //   pm.add_instrument(std::make_shared<opt::PassStatistics>(std::cout));
 //   opt::PipelineReport report = pm.run(graph);  // data: report.passes, report.memory
 //
 // Runs are deterministic: passes are pure functions of the graph and the options, and iterate in
 // node order. A pass that throws despite the rule that passes never abort is undone (the graph
-// is restored from a snapshot) and its failure recorded, so one bug cannot corrupt a model;
-// the VerifyEach instrument catches passes that return a broken graph.
+// is restored from a snapshot), so one bug cannot corrupt a model; then, as the manager's
+// OnPassFailure says, the run either stops with a kiln::Error naming the pass, or records the
+// failure in the report and goes on with the unchanged graph. The VerifyEach instrument catches
+// passes that return a broken graph.
 #pragma once
 
 #include <chrono>
+#include <exception>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "memory_plan.hpp"
 #include "pass.hpp"
 
 namespace kiln::opt {
+
+// What a pass manager does when a pass throws (after restoring the graph from before it).
+enum class OnPassFailure {
+  fail,               // throw a kiln::Error that names the pass
+  undo_and_continue,  // record the failure in the PassRecord and run the next pass
+};
 
 // What one run of one pass did.
 struct PassRecord {
@@ -63,11 +72,23 @@ inline std::string stats_line(const PassRecord& record) {
   return line;
 }
 
-// Everything a pipeline run did, pass by pass, and the memory plan if one was made.
+// Everything a pipeline run did, pass by pass, and the memory plan if the caller made one for
+// the final graph (plan_memory.hpp).
 struct PipelineReport {
   std::vector<PassRecord> passes;
   std::optional<MemoryPlan> memory;
   double total_ms = 0;
+
+  // "pass 'fuse-epilogue' failed and was undone: ...", one per pass that threw.
+  std::vector<std::string> failures() const {
+    std::vector<std::string> lines;
+    for (const PassRecord& r : passes) {
+      if (!r.failure.empty()) {
+        lines.push_back("pass '" + r.name + "' failed and was undone: " + r.failure);
+      }
+    }
+    return lines;
+  }
 
   // One stats_line() per pass.
   std::string stats_text() const {
@@ -96,6 +117,12 @@ class PassManager {
   PassOptions& options() { return options_; }
   const Pipeline& pipeline() const { return pipeline_; }
 
+  // Undo and continue by default: `kiln opt` shows what every pass did, then fails.
+  PassManager& on_failure(OnPassFailure policy) {
+    on_failure_ = policy;
+    return *this;
+  }
+
   PassManager& add_instrument(std::shared_ptr<Instrument> instrument) {
     instruments_.push_back(std::move(instrument));
     return *this;
@@ -119,8 +146,9 @@ class PassManager {
       const auto start = clock::now();
       try {
         record.result = pass.run(graph, context);
-      } catch (const Error& e) {
+      } catch (const std::exception& e) {
         graph = std::move(snapshot);
+        if (on_failure_ == OnPassFailure::fail) throw failure_of(pass, e);
         record.result = PassResult{};
         record.failure = e.what();
       }
@@ -130,14 +158,23 @@ class PassManager {
       report.passes.push_back(record);
       for (const auto& i : instruments_) i->after_pass(pass, graph, report.passes.back());
     }
-    report.memory = context.memory_plan;
     for (const auto& i : instruments_) i->after_pipeline(graph, report);
     return report;
   }
 
  private:
+  // The error a failing pass stops the run with: the pass's name, then what it threw.
+  static Error failure_of(const Pass& pass, const std::exception& e) {
+    const std::string prefix = "optimizer pass '" + pass.name + "' failed: ";
+    if (const auto* error = dynamic_cast<const Error*>(&e)) {
+      return Error(error->code(), prefix + error->message(), error->context());
+    }
+    return Error(Errc::internal, prefix + e.what());
+  }
+
   Pipeline pipeline_;
   PassOptions options_;
+  OnPassFailure on_failure_ = OnPassFailure::undo_and_continue;
   std::vector<std::shared_ptr<Instrument>> instruments_;
 };
 

@@ -2,19 +2,26 @@
 //
 //   O0  the imported graph as is
 //   O1  folding and simplification: the graph computes the same, with less of it
-//   O2  everything (the default): also fusion and a memory plan
+//   O2  everything (the default): also fusion
 //
 // A pipeline can also be spelled as a list of pass names, as `kiln opt --passes` takes it:
-// "fold-constants,simplify,fuse,simplify,plan-memory".
+// "fold-constants,simplify,fold-affine,fuse-epilogue,simplify"; `fuse` names the group of
+// O2's fusion passes (fuse.hpp). The memory plan is no pass: compile() and `kiln opt` make it
+// from the final graph (plan_memory.hpp).
 #pragma once
 
 #include <string>
 #include <string_view>
 
+#include "absorb_pool_pad.hpp"
+#include "einsum_to_matmul.hpp"
+#include "fold_affine.hpp"
 #include "fold_constants.hpp"
 #include "fuse.hpp"
+#include "fuse_epilogue.hpp"
+#include "fuse_layer_norm.hpp"
+#include "move_scale_to_projection.hpp"
 #include "pass.hpp"
-#include "plan_memory.hpp"
 #include "simplify.hpp"
 
 namespace kiln::opt {
@@ -32,15 +39,30 @@ inline Pipeline o2() {
   return {
       fold_constants_pass(),  // known inputs become constants: Shape/StridedSlice chains vanish
       simplify_pass(),        // identities, dead code and duplicate nodes go
-      fuse_pass(),            // BatchNorm folds into weights; bias and activation become epilogues
+      fuse_layer_norm_pass(),  // first: its nodes can join no chain, and the graph gets smaller
+      einsum_to_matmul_pass(),  // EinsumDense becomes a product that fold-affine can start from
+      move_scale_to_projection_pass(),  // before fold-affine, which then folds the moved scale
+      fold_affine_pass(),     // BatchNorm, bias and scale fold into weights while they are linear
+      fuse_epilogue_pass(),   // then activation, residual and a BatchNorm after them join
+      absorb_pool_pad_pass(),  // after fuse-epilogue: it needs the ReLU inside the convolution
       simplify_pass(),        // fusion leaves dead constants and BatchNorm parameters behind
-      plan_memory_pass(),     // last, on the final schedule: every intermediate gets an offset
   };
 }
 
-// Every pass, in the order O2 meets them.
+// Every pass, in the order O2 meets them, then the `fuse` group.
 inline std::vector<Pass> all_passes() {
-  return {fold_constants_pass(), simplify_pass(), fuse_pass(), plan_memory_pass()};
+  std::vector<Pass> passes = {fold_constants_pass(), simplify_pass()};
+  for (Pass& p : fusion_passes()) passes.push_back(std::move(p));
+  passes.push_back(fuse_pass());
+  return passes;
+}
+
+// "fold-constants,simplify,fuse-layer-norm,...": the pass names of a pipeline, as
+// parse_pipeline() reads them and `kiln opt` prints them.
+inline std::string pipeline_text(const Pipeline& pipeline) {
+  std::string text;
+  for (const Pass& p : pipeline) text += (text.empty() ? "" : ",") + p.name;
+  return text;
 }
 
 inline Pass pass_by_name(std::string_view name) {

@@ -139,6 +139,42 @@ inline void redirect_control_edges(Graph& graph, const std::map<NodeId, NodeId>&
   }
 }
 
+// Provenance of a fusion: `fused` stands for `members` (in the order they ran), so it lists
+// the names they replaced (a member that was itself fused contributes the names it absorbed)
+// and waits on every control input they waited on, except those among the members.
+inline void merge_provenance(const Graph& graph, const std::vector<NodeId>& members, Node& fused) {
+  const std::set<NodeId> inside(members.begin(), members.end());
+  fused.replaced.clear();
+  fused.control_inputs.clear();
+  for (NodeId id : members) {
+    const Node& n = graph.node(id);
+    if (n.replaced.empty())
+      fused.replaced.push_back(n.name);
+    else
+      fused.replaced.insert(fused.replaced.end(), n.replaced.begin(), n.replaced.end());
+    for (NodeId ctl : n.control_inputs) {
+      const bool listed = std::find(fused.control_inputs.begin(), fused.control_inputs.end(),
+                                    ctl) != fused.control_inputs.end();
+      if (!inside.count(ctl) && !listed) fused.control_inputs.push_back(ctl);
+    }
+  }
+}
+
+// Puts `fused` in place of node `root` after merge_provenance(graph, members, fused): the other
+// members lose their edges and are recorded in `fused_into` (for redirect_control_edges and
+// remove_nodes). `root` must be one of `members`.
+inline void install_fused(Graph& graph, const std::vector<NodeId>& members, NodeId root,
+                          Node fused, std::map<NodeId, NodeId>& fused_into) {
+  for (NodeId id : members) {
+    if (id == root) continue;
+    graph.node(id).inputs.clear();
+    graph.node(id).control_inputs.clear();
+    fused_into[id] = root;
+  }
+  graph.node(root) = std::move(fused);
+}
+
+
 // Removes the nodes whose ids are in `ids` (which nothing may still read through data edges).
 inline std::size_t remove_nodes(Graph& graph, const std::set<NodeId>& ids) {
   if (ids.empty()) return 0;
@@ -158,6 +194,18 @@ inline bool refresh_types(Graph& graph) {
   }
   graph = std::move(copy);
   return true;
+}
+
+// The end of a fusion: control edges that waited on an absorbed node (`fused_into`: absorbed
+// node -> the node that took it in) wait on the fused node, the absorbed nodes go, and the
+// recorded types are inferred again. Returns false if that inference failed (the recorded types
+// are then kept).
+inline bool remove_absorbed(Graph& graph, const std::map<NodeId, NodeId>& fused_into) {
+  std::set<NodeId> absorbed;
+  for (const auto& entry : fused_into) absorbed.insert(entry.first);
+  redirect_control_edges(graph, fused_into);
+  remove_nodes(graph, absorbed);
+  return refresh_types(graph);
 }
 
 // Deep equality of attribute values: tensors by dtype, shape and bytes, floats by their bits

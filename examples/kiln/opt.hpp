@@ -4,10 +4,11 @@
 //   kiln opt MODEL --print-ir-after-change  the IR after every pass that changed it
 //   kiln opt MODEL --json                   the pipeline report for scripts, nothing else
 //
-// The pipeline is a level (-O2 by default) or a list of pass names (--passes). The graph keeps
-// the shapes the model declares (a batch of ?); plan-memory plans for the declared shapes with
-// every unknown dimension taken as 1, or for a batch of N with --batch N. The verifier runs on
-// the input and after every pass, whatever the flags.
+// The pipeline is a level (-O2 by default) or a list of pass names (--passes); its first line of
+// output names the passes it runs, as compile() runs them at that level. The graph keeps the
+// shapes the model declares (a batch of ?); the memory plan, made from the final graph, is for
+// the declared shapes with every unknown dimension taken as 1, or for a batch of N with
+// --batch N. The verifier runs on the input and after every pass, whatever the flags.
 #pragma once
 
 #include <cstdint>
@@ -53,7 +54,8 @@ inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
   add_outputs_flag(*opt, flags.model);
   add_level_flag(*opt, flags.levels);
   opt->add_option("--passes", flags.passes,
-                  "the pipeline as pass names, e.g. fold-constants,simplify,fuse")
+                  "the pipeline as pass names, e.g. fold-constants,simplify,fuse\n"
+                  "(fuse: the group of O2's fusion passes)")
       ->type_name("LIST");
   opt->add_option("--batch", flags.batch,
                   "plan memory for a batch of N (default: unknown sizes are 1)")
@@ -87,16 +89,10 @@ inline opt::Pipeline chosen_pipeline(const OptFlags& flags) {
   return from_command_line([&] { return opt::parse_pipeline(flags.passes); });
 }
 
-inline bool has_pass(const opt::Pipeline& pipeline, const std::string& name) {
-  for (const opt::Pass& p : pipeline) {
-    if (p.name == name) return true;
-  }
-  return false;
-}
-
 // --batch N: every input whose first dimension is unknown is planned with N there (its other
-// unknown dimensions stay at PassOptions::unknown_dim_default).
-inline void plan_for_batch(const Graph& graph, std::int64_t batch, opt::PassOptions& options) {
+// unknown dimensions stay at MemoryPlanRequest::unknown_dim_default).
+inline void plan_for_batch(const Graph& graph, std::int64_t batch,
+                           opt::MemoryPlanRequest& options) {
   for (const Graph::Port& port : graph.inputs()) {
     const Shape& declared = graph.type_of(port.value).shape;
     if (!declared.has_rank() || declared.rank() == 0 || declared.dim(0) != kUnknownDim) continue;
@@ -111,27 +107,13 @@ inline void plan_for_batch(const Graph& graph, std::int64_t batch, opt::PassOpti
 }
 
 // "image [1,8,8,1]": what each input was planned for.
-inline std::string planned_inputs(const Graph& graph, const opt::PassOptions& options) {
+inline std::string planned_inputs(const Graph& graph, const opt::MemoryPlanRequest& options) {
   std::string text;
-  opt::PassResult ignored;
   for (const Graph::Port& port : graph.inputs()) {
     text += (text.empty() ? "" : ", ") + port.name + " " +
-            opt::plan_memory_detail::concrete_input_shape(graph, port, options, ignored).str();
+            opt::planned_input_shape(graph, port, options).str();
   }
   return text;
-}
-
-// Why there is no memory plan, from plan-memory's notes.
-inline std::string why_no_plan(const opt::PipelineReport& report) {
-  for (const opt::PassRecord& r : report.passes) {
-    if (r.name != "plan-memory") continue;
-    if (!r.failure.empty()) return r.failure;
-    const std::string prefix = "no memory plan: ";
-    for (const std::string& note : r.result.notes) {
-      if (note.rfind(prefix, 0) == 0) return note.substr(prefix.size());
-    }
-  }
-  return "the pipeline has no plan-memory pass";
 }
 
 // What the memory plan's picture is titled: the model's name, not where it sits on this disk
@@ -156,18 +138,16 @@ inline int opt(const OptFlags& flags) {
                            "give --print-ir-after-all or --print-ir-after-change, not both"));
   }
   const opt::Pipeline pipeline = chosen_pipeline(flags);
-  if (!flags.memory_plan.empty() && !has_pass(pipeline, "plan-memory")) {
-    throw UsageError(Error(Errc::invalid_argument, "--memory-plan needs the plan-memory pass")
-                         .expected("-O2, or --passes ending in plan-memory"));
-  }
   Graph graph = graph_from_flags(flags.model);
 
   opt::PassManager manager(pipeline);
-  if (flags.batch > 0) plan_for_batch(graph, flags.batch, manager.options());
+  opt::MemoryPlanRequest memory_request;
+  if (flags.batch > 0) plan_for_batch(graph, flags.batch, memory_request);
 
   // With --json, stdout carries the JSON only: everything meant for people goes to stderr.
   const bool json = flags.json;
   std::ostream& text = json ? std::cerr : std::cout;
+  text << "pipeline: " << opt::pipeline_text(pipeline) << "\n";
   const bool before = flags.print_ir_before_all;
   const bool after_all = flags.print_ir_after_all;
   const bool after_change = flags.print_ir_after_change;
@@ -189,11 +169,14 @@ inline int opt(const OptFlags& flags) {
   manager.add_instrument(std::make_shared<opt::VerifyEach>());
 
   const std::size_t nodes_before = graph.size();
-  const opt::PipelineReport report = manager.run(graph);
+  opt::PipelineReport report = manager.run(graph);
+  // The memory plan is an analysis of the final graph, not a pass.
+  const opt::PlannedMemory planned = opt::plan_memory(graph, memory_request);
+  report.memory = planned.plan;
 
   if (!flags.memory_plan.empty()) {
     if (!report.memory) {
-      throw Error(Errc::invalid_argument, "no memory plan to draw: " + why_no_plan(report));
+      throw Error(Errc::invalid_argument, "no memory plan to draw: " + planned.why_none);
     }
     const std::string& file = flags.memory_plan;
     std::ofstream out(file);
@@ -209,12 +192,12 @@ inline int opt(const OptFlags& flags) {
          << report.passes.size() << " passes, " << opt::report_detail::milliseconds(report.total_ms)
          << "\n";
     if (report.memory) {
-      text << "memory plan for " << planned_inputs(graph, manager.options()) << ": arena "
+      text << "memory plan for " << planned_inputs(graph, memory_request) << ": arena "
            << opt::format_bytes(report.memory->arena_bytes) << ", lower bound "
            << opt::format_bytes(report.memory->lower_bound_bytes) << ", naive "
            << opt::format_bytes(report.memory->naive_bytes) << "\n";
     } else {
-      text << "no memory plan: " << why_no_plan(report) << "\n";
+      text << "no memory plan: " << planned.why_none << "\n";
     }
   }
   if (!flags.dot_dir.empty()) {

@@ -7,7 +7,10 @@
 //
 // compile() optimizes the signature's graph (O0, O1 or O2) for the input shapes the signature
 // declares, with unknown sizes taken as 1, and prepares its kernels: errors in the model show
-// there, not at the first request. run() checks every input by name (missing, extra, dtype,
+// there, not at the first request. It runs exactly the level's pipeline (opt::o2(), the list
+// `kiln opt -O2` prints), verifies the graph after every pass in debug builds and tests
+// (Options::verify_each), and fails with a kiln::Error naming the pass when a pass throws
+// (Options::on_pass_failure). run() checks every input by name (missing, extra, dtype,
 // rank, size) and throws a kiln::Error that names it.
 //
 // Input shapes may change between calls (a batch of 1, then of 8): each new combination of
@@ -32,6 +35,7 @@
 #include "core/verify.hpp"
 #include "eager.hpp"
 #include "model.hpp"
+#include "optimizer/instruments.hpp"
 #include "optimizer/pass_manager.hpp"
 #include "optimizer/pipelines.hpp"
 #include "plan.hpp"
@@ -92,10 +96,24 @@ class Options {
     max_plans_ = n;
     return *this;
   }
-  // A pipeline of one's own instead of the level's: for ablations, such as O2 without `fuse`
-  // (bench/bench_passes.cpp). A plan-memory pass in it is skipped, as in every level.
+  // A pipeline of one's own instead of the level's: for ablations, such as O2 without
+  // `fuse-epilogue` (bench/bench_passes.cpp).
   Options& pipeline(opt::Pipeline passes) {
     pipeline_ = std::move(passes);
+    return *this;
+  }
+  // Verify the graph after every optimizer pass, so that a pass that breaks it is named. On by
+  // default in debug builds and where KILN_VERIFY_EACH_PASS is defined (the tests); costs a
+  // verifier run per pass.
+  Options& verify_each(bool on) {
+    verify_each_ = on;
+    return *this;
+  }
+  // What compile does when an optimizer pass throws: fail with a kiln::Error naming the pass
+  // (the default), or undo that pass, go on, and list the failure in the compiled plan's
+  // diagnostics() and summary().
+  Options& on_pass_failure(opt::OnPassFailure policy) {
+    on_pass_failure_ = policy;
     return *this;
   }
 
@@ -105,6 +123,13 @@ class Options {
   const std::string& signature() const { return signature_; }
   std::size_t max_plans() const { return max_plans_; }
   const std::optional<opt::Pipeline>& pipeline() const { return pipeline_; }
+  bool verify_each() const { return verify_each_; }
+  opt::OnPassFailure on_pass_failure() const { return on_pass_failure_; }
+
+  // The passes compile() runs, in order: the chosen pipeline, or the level's.
+  opt::Pipeline passes() const {
+    return pipeline_ ? *pipeline_ : opt::pipeline_for_level(opt_level_name(level_));
+  }
 
  private:
   std::optional<Backend> backend_;
@@ -113,6 +138,12 @@ class Options {
   std::string signature_ = "serving_default";
   std::size_t max_plans_ = 8;
   std::optional<opt::Pipeline> pipeline_;
+#if !defined(NDEBUG) || defined(KILN_VERIFY_EACH_PASS)
+  bool verify_each_ = true;
+#else
+  bool verify_each_ = false;
+#endif
+  opt::OnPassFailure on_pass_failure_ = opt::OnPassFailure::fail;
 };
 
 // A Plan for one combination of input shapes, with what the optimizer did to get there and the
@@ -125,6 +156,17 @@ class CompiledPlan {
   const Plan& plan() const { return plan_; }
   const opt::PipelineReport& optimization() const { return report_; }
   double compile_ms() const { return compile_ms_; }
+
+  // What went wrong on the way that did not stop compilation: optimizer passes that threw and
+  // were undone (with Options::on_pass_failure undo_and_continue).
+  std::vector<std::string> diagnostics() const { return report_.failures(); }
+
+  // The plan's summary, then the diagnostics, one per line.
+  std::string summary() const {
+    std::string text = plan_.summary();
+    for (const std::string& d : diagnostics()) text += "optimizer: " + d + "\n";
+    return text;
+  }
 
   // Inputs in the order of plan().graph().inputs(); see Plan::run for `step_ms`.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs,
@@ -275,16 +317,11 @@ struct CompiledModel::Impl {
     // With shape arithmetic carried along, shapes computed at run time (Keras' Tensordot) are
     // concrete even at O0, where nothing folds them.
     opt::infer_types_with_values(g);
-    opt::Pipeline pipeline;
-    const opt::Pipeline chosen = options.pipeline()
-                                     ? *options.pipeline()
-                                     : opt::pipeline_for_level(opt_level_name(options.level()));
-    for (const opt::Pass& pass : chosen) {
-      // The plan below makes its own memory plan, for exactly the graph it runs.
-      if (pass.name != "plan-memory") pipeline.push_back(pass);
-    }
+    opt::PassManager manager(options.passes());
+    manager.on_failure(options.on_pass_failure());
+    if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
     // One run is enough: fold-constants infers types again until its folding settles.
-    opt::PipelineReport report = opt::PassManager(pipeline).run(g);
+    opt::PipelineReport report = manager.run(g);
     Plan plan(std::move(g), PlanOptions{options.backend(), options.threads()});
     report.memory = plan.memory_plan();
     const double ms =

@@ -33,7 +33,7 @@ class ConvKernel final : public PrimitiveKernel {
     const bool constant_filter = request.constant(1) != nullptr;
     const memory::desc asked(weight_dims, dt::f32, constant_filter ? tag::any : filter_layout);
 
-    const Epilogue epilogue = epilogue_of(request, dst);
+    const Epilogue epilogue = epilogue_of(request, dst, 1);  // dims {N, C, H, W}
     const memory::desc bias =
         epilogue.bias_input >= 0 ? memory::desc({g.out_c}, dt::f32, tag::x) : memory::desc();
     dnnl::primitive_attr attr = user_scratchpad_attr();

@@ -5,6 +5,8 @@
 //   Add         a `sum` post-op when the memory plan put the output in the residual's buffer
 //               (the primitive then accumulates onto it), else a `binary add` reading it
 //   activation  an `eltwise` post-op
+//   ScaleShift  a `binary mul` by the per-channel scale, then a `binary add` of the shift, both
+//               broadcast along every dimension but the channels
 //
 // Post-ops run in the order fused_ops lists them, which is the order the epilogue means.
 #pragma once
@@ -74,9 +76,20 @@ inline void add_text(Epilogue& e, const std::string& step) {
   e.post_ops_text += (e.post_ops_text.empty() ? "" : ", ") + step;
 }
 
+// A [C] vector as a binary post-op's second operand for `dst`: every dimension 1 but the
+// channels' (dimension `channel_axis` of dst's logical dims).
+inline memory::desc per_channel_md(const memory::desc& dst, int channel_axis) {
+  memory::dims dims(dst.dims().size(), 1);
+  const auto axis = static_cast<std::size_t>(channel_axis);
+  dims[axis] = dst.dims()[axis];
+  return plain_md(dims, memory::data_type::f32);
+}
+
 // The epilogue of `request`'s node (empty for an unfused op). `dst` describes the primitive's
-// output; a residual has exactly its shape and layout.
-inline Epilogue epilogue_of(const KernelRequest& request, const memory::desc& dst) {
+// output, with the channels at dimension `channel_axis` of its logical dims; a residual has
+// exactly its shape and layout.
+inline Epilogue epilogue_of(const KernelRequest& request, const memory::desc& dst,
+                            int channel_axis) {
   Epilogue e;
   const Node& node = request.node;
   if (!node.has_attr("fused_ops")) return e;
@@ -98,6 +111,15 @@ inline Epilogue epilogue_of(const KernelRequest& request, const memory::desc& ds
         add_text(e, "binary_add");
       }
       ++position;
+    } else if (step == "ScaleShift") {
+      const memory::desc vector = per_channel_md(dst, channel_axis);
+      const dnnl::algorithm algorithms[] = {dnnl::algorithm::binary_mul,
+                                            dnnl::algorithm::binary_add};
+      for (dnnl::algorithm algorithm : algorithms) {
+        e.post_ops.append_binary(algorithm, vector);
+        e.binaries.push_back({position++, static_cast<std::size_t>(arg++), vector});
+      }
+      add_text(e, "binary_mul, binary_add");
     } else if (auto a = activation_of(step, leaky_alpha)) {
       e.post_ops.append_eltwise(1.f, a->algorithm, a->alpha, a->beta);
       add_text(e, dnnl_alg_kind2str(static_cast<dnnl_alg_kind_t>(a->algorithm)));

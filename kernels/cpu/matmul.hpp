@@ -61,7 +61,7 @@ class MatMulKernel final : public PrimitiveKernel {
     const memory::desc asked =
         any_weights ? memory::desc(b.dims(), memory::data_type::f32, tag::any) : b;
 
-    const Epilogue epilogue = epilogue_of(request, dst);
+    const Epilogue epilogue = epilogue_of(request, dst, rank - 1);
     memory::desc bias;
     if (epilogue.bias_input >= 0) {
       memory::dims bias_dims(static_cast<std::size_t>(rank), 1);

@@ -1,8 +1,8 @@
 // FusedBatchNorm (V1/V2/V3) in inference mode as oneDNN batch normalization with the given
-// statistics. The fuse pass folds these into convolutions at O2; this kernel is what unfused
+// statistics. fold-affine folds these into convolutions at O2; this kernel is what unfused
 // graphs (O0, O1 and the eager interpreter) run.
 //
-// _FusedLayerNorm (the fuse pass's form of Keras' LayerNormalization) as oneDNN layer
+// _FusedLayerNorm (fuse-layer-norm's form of Keras' LayerNormalization) as oneDNN layer
 // normalization over the last axis: statistics computed per row, then scale and shift. It also
 // computes in place, one row after another, which the memory plan may ask for.
 #pragma once

@@ -1,7 +1,7 @@
 // Reference kernels for the fused ops the optimizer creates (core/ops/fused.hpp): the main op
 // runs through its own reference kernel, then the epilogue is applied element by element in
 // the order `fused_ops` lists it, with the same scalar functions the unfused ops use. So a
-// fused node computes exactly what its unfused chain computed, except where the fuse pass
+// fused node computes exactly what its unfused chain computed, except where fold-affine
 // changed the weights (a folded BatchNorm), which moves results by a few float32 roundings.
 // _FusedLayerNorm computes its formula directly, in double, rounded once.
 #pragma once
@@ -24,15 +24,16 @@ namespace kiln::reference {
 
 namespace fused_detail {
 
-// One step of `fused_ops`: the two that consume an argument, or an activation.
+// One step of `fused_ops`: the ones that consume arguments, or an activation.
 struct Step {
-  enum Kind { bias, residual, activation } kind;
+  enum Kind { bias, residual, scale_shift, activation } kind;
   const EpilogueActivation* function = nullptr;  // for an activation
 };
 
 inline Step step_of(const Node& node, const std::string& name) {
   if (name == "BiasAdd") return {Step::bias, nullptr};
   if (name == "Add") return {Step::residual, nullptr};
+  if (name == "ScaleShift") return {Step::scale_shift, nullptr};
   auto it = epilogue_activations().find(name);
   if (it == epilogue_activations().end()) {
     throw node.error(Errc::unsupported, "unknown epilogue step").attr("fused_ops").found(name);
@@ -55,11 +56,17 @@ inline void apply_epilogue(const Node& node, const std::vector<Tensor>& inputs, 
     // The arguments, in the order the steps consume them.
     const T* bias = nullptr;
     const T* residual = nullptr;
+    const T* scale = nullptr;
+    const T* shift = nullptr;
     std::size_t arg = 2;
     std::vector<StepFn<C>> functions;
     for (const Step& s : steps) {
       if (s.kind == Step::bias) bias = inputs.at(arg++).data<T>();
       if (s.kind == Step::residual) residual = inputs.at(arg++).data<T>();
+      if (s.kind == Step::scale_shift) {
+        scale = inputs.at(arg++).data<T>();
+        shift = inputs.at(arg++).data<T>();
+      }
       functions.push_back(s.function ? s.function->template get<C>() : nullptr);
     }
     const StepContext<C> context{C(alpha), [](C x) { return static_cast<C>(static_cast<T>(x)); }};
@@ -71,6 +78,11 @@ inline void apply_epilogue(const Node& node, const std::vector<Tensor>& inputs, 
         switch (steps[k].kind) {
           case Step::bias: v = v + static_cast<C>(bias[(i / inner) % channels]); break;
           case Step::residual: v = v + static_cast<C>(residual[i]); break;
+          case Step::scale_shift: {
+            const std::int64_t c = (i / inner) % channels;
+            v = v * static_cast<C>(scale[c]) + static_cast<C>(shift[c]);
+            break;
+          }
           case Step::activation: v = functions[k](v, context); break;
         }
         // Each step rounds to T as the unfused op would have written it.

@@ -63,3 +63,36 @@ TEST_CASE("corpus SavedModels compiled at O2 on cpu match TensorFlow", "[cpu][co
     SECTION(c.label) { check_compiled(c.graph(), c.inputs(), c.expected()); }
   }
 }
+
+TEST_CASE("a Conv -> ReLU -> BatchNorm CNN runs its BatchNorms as oneDNN post-ops",
+          "[cpu][conformance]") {
+  // keras_bn_cnn_tf210 writes every BatchNorm after the ReLU: fuse-epilogue makes each a
+  // ScaleShift step, which oneDNN runs as a binary mul and a binary add after the eltwise.
+  int cases = 0;
+  for (const test::ConformanceCase& c : test::corpus_saved_model_cases()) {
+    if (c.label.rfind("keras_bn_cnn_tf210/", 0) != 0) continue;
+    ++cases;
+    SECTION(c.label) {
+      check_compiled(c.graph(), c.inputs(), c.expected());
+      const CompiledModel net = compile(c.graph(), Options().backend(Backend::cpu).threads(2));
+      InputShapes shapes;
+      for (const auto& [name, tensor] : c.inputs()) shapes[name] = tensor.shape();
+      const Plan& plan = net.plan(shapes)->plan();
+      int batch_norms = 0;
+      for (const Node& n : plan.graph().nodes()) {
+        batch_norms += n.op.rfind("FusedBatchNorm", 0) == 0;
+      }
+      CHECK(batch_norms == 0);
+      const std::string summary = plan.summary();
+      INFO(summary);
+      std::size_t post_ops = 0;
+      const std::string scale_shift = "binary_mul, binary_add";
+      for (std::size_t at = summary.find(scale_shift); at != std::string::npos;
+           at = summary.find(scale_shift, at + 1)) {
+        ++post_ops;
+      }
+      CHECK(post_ops == 3);
+    }
+  }
+  CHECK(cases > 0);
+}

@@ -142,6 +142,23 @@ TEST_CASE("fused convolution epilogues become oneDNN post-ops", "[cpu][conv][fus
         "_FusedConv2D", {x, w, bias},
         with(base, {{"fused_ops", Strings{"BiasAdd"}}, {"num_args", std::int64_t{1}}}), {});
   }
+  SECTION("ScaleShift after the activation: binary mul and add post-ops per channel") {
+    const Tensor scale = random_tensor({10}, 14, 0.5f, 2.f);
+    const Tensor shift = random_tensor({10}, 15);
+    const Attrs attrs = with(base, {{"fused_ops", Strings{"BiasAdd", "Relu", "ScaleShift"}},
+                                    {"num_args", std::int64_t{3}}});
+    check_against_reference("_FusedConv2D", {x, w, bias, scale, shift}, attrs, {1, 2, 3, 4});
+    // With a residual before it, accumulated in place.
+    const Attrs with_add =
+        with(base, {{"fused_ops", Strings{"BiasAdd", "Add", "Relu", "ScaleShift"}},
+                    {"num_args", std::int64_t{4}}});
+    check_against_reference("_FusedConv2D", {x, w, bias, residual, scale, shift}, with_add,
+                            {1, 2, 4, 5}, 3);
+    const Tensor dw_scale = random_tensor({6}, 16, 0.5f, 2.f);
+    const Tensor dw_shift = random_tensor({6}, 17);
+    check_against_reference("_FusedDepthwiseConv2dNative", {x, dw, dw_bias, dw_scale, dw_shift},
+                            attrs, {1, 2, 3, 4});
+  }
   SECTION("stride 2 with the epilogue") {
     const Attrs attrs =
         with(conv_attrs({1, 2, 2, 1}, "SAME"),
@@ -180,6 +197,17 @@ TEST_CASE("MatMul, _FusedMatMul and BatchMatMul on oneDNN match the reference", 
                        {"num_args", std::int64_t{2}}};
     check_against_reference("_FusedMatMul", {a, b, bias, residual}, add, {1, 2});
     check_against_reference("_FusedMatMul", {a, b, bias, residual}, add, {1, 2}, 3);
+  }
+  SECTION("ScaleShift after the activation, on 2-D and 3-D products") {
+    const Tensor bias = random_tensor({5}, 35);
+    const Tensor scale = random_tensor({5}, 36, 0.5f, 2.f);
+    const Tensor shift = random_tensor({5}, 37);
+    const Attrs attrs = {{"fused_ops", Strings{"BiasAdd", "Relu6", "ScaleShift"}},
+                         {"num_args", std::int64_t{3}}};
+    check_against_reference("_FusedMatMul", {a, b, bias, scale, shift}, attrs, {1, 2, 3, 4});
+    check_against_reference("_FusedBatchMatMulV2",
+                            {random_tensor({2, 3, 7}, 38), b, bias, scale, shift}, attrs,
+                            {1, 2, 3, 4});
   }
   SECTION("a Dense layer at batch 1") {
     check_against_reference(

@@ -123,7 +123,7 @@ Outcome run_tool(const std::vector<std::string>& words) {
 
 }  // namespace
 
-TEST_CASE("kiln opt --json: fuse folds every BatchNorm of a Keras CNN, the arena is bounded") {
+TEST_CASE("kiln opt --json: fold-affine folds every BatchNorm of a Keras CNN, bounded arena") {
   const std::string model = model_dir("conv_bn_relu");
   // Counted on the imported graph, independently of the optimizer.
   int batch_norms = 0;
@@ -135,10 +135,13 @@ TEST_CASE("kiln opt --json: fuse folds every BatchNorm of a Keras CNN, the arena
 
   // JSON only on stdout: the parse fails on anything else before or after the one object.
   const nlohmann::json json = nlohmann::json::parse(kiln_opt({model, "--json"}));
-  const nlohmann::json& fuse = pass_record(json, "fuse");
-  CHECK(fuse.at("stats").at("BatchNorms folded") == batch_norms);
-  CHECK(fuse.at("nodes_after") < fuse.at("nodes_before"));
-  CHECK(fuse.at("changed") == true);
+  const nlohmann::json& fold = pass_record(json, "fold-affine");
+  CHECK(fold.at("stats").at("BatchNorms folded") == batch_norms);
+  // The folded weights and biases replace the old ones; the epilogue takes nodes away.
+  CHECK(fold.at("nodes_after") <= fold.at("nodes_before"));
+  const nlohmann::json& epilogue = pass_record(json, "fuse-epilogue");
+  CHECK(epilogue.at("nodes_after") < epilogue.at("nodes_before"));
+  CHECK(epilogue.at("changed") == true);
   std::vector<std::string> names;
   for (const nlohmann::json& record : json.at("passes")) {
     names.push_back(record.at("name"));
@@ -161,7 +164,7 @@ TEST_CASE("kiln opt --json: fuse folds every BatchNorm of a Keras CNN, the arena
 
   // Nothing of a BatchNorm is left after the last pass.
   const std::string dumps = kiln_opt({model, "--print-ir-after-all"});
-  const std::string last = dumps.substr(dumps.rfind("IR Dump After plan-memory"));
+  const std::string last = dumps.substr(dumps.rfind("IR Dump After simplify"));
   const std::map<std::string, int> ops = ops_in_print(last);
   CHECK(ops.count("FusedBatchNormV3") == 0);
   CHECK(ops.at("_FusedConv2D") == 2);
@@ -170,8 +173,10 @@ TEST_CASE("kiln opt --json: fuse folds every BatchNorm of a Keras CNN, the arena
 TEST_CASE("kiln opt prints statistics by default, and IR dumps when asked") {
   const std::string model = model_dir("conv_bn_relu");
   const std::string stats = kiln_opt({model});
+  // First the pipeline, as compile() runs it at the same level.
+  CHECK(stats.rfind("pipeline: " + opt::pipeline_text(opt::o2()) + "\n", 0) == 0);
   CHECK(has(stats, "fold-constants: "));
-  CHECK(has(stats, "fuse: "));
+  CHECK(has(stats, "fold-affine: "));
   CHECK(has(stats, "2 BatchNorms folded"));
   CHECK(has(stats, "total: "));
   CHECK(has(stats, "memory plan for image [1,12,12,3]: arena "));
@@ -180,19 +185,22 @@ TEST_CASE("kiln opt prints statistics by default, and IR dumps when asked") {
   CHECK(has(kiln_opt({model, "--batch", "4"}), "memory plan for image [4,12,12,3]: arena "));
 
   const std::string changed = kiln_opt({model, "--print-ir-after-change"});
-  CHECK(has(changed, "// -----// IR Dump After fuse //----- //"));
+  CHECK(has(changed, "// -----// IR Dump After fold-affine //----- //"));
   CHECK(has(changed, "_FusedConv2D("));
-  CHECK_FALSE(has(changed, "IR Dump After plan-memory"));  // it changes no node
-  CHECK_FALSE(has(changed, "fuse: "));                     // no statistics unless asked
+  CHECK_FALSE(has(changed, "IR Dump After einsum-to-matmul"));  // it changes no node here
+  CHECK_FALSE(has(changed, "fold-affine: "));                   // no statistics unless asked
 
   const std::string o1 = kiln_opt({model, "-O1", "--print-ir-after-all", "--stats"});
   CHECK(has(o1, "IR Dump After fold-constants"));
-  CHECK_FALSE(has(o1, "IR Dump After fuse"));
-  CHECK(has(o1, "no memory plan: the pipeline has no plan-memory pass"));
+  CHECK_FALSE(has(o1, "IR Dump After fold-affine"));
+  CHECK(o1.rfind("pipeline: fold-constants,simplify\n", 0) == 0);
+  // The memory plan is made from the final graph at every level.
+  CHECK(has(o1, "memory plan for image [1,12,12,3]: arena "));
 
   const std::string help = kiln_opt({"--help"});
   CHECK(has(help, "usage: kiln opt"));
-  CHECK(has(help, "  plan-memory     give every intermediate tensor an offset in one arena"));
+  CHECK(has(help, "  fold-affine     fold BatchNorm, bias, scale and zero Pad into"));
+  CHECK(has(help, "  fuse            the fusion passes of O2 in order, as one group"));
 
   const std::string timing = kiln_opt({model, "--passes", "simplify,fuse", "--timing"});
   CHECK(has(timing, "Pass execution timing"));
@@ -210,9 +218,12 @@ TEST_CASE("kiln opt --dot-dir writes a DOT file per pass, --memory-plan an SVG")
     CHECK(test::read_bytes(e.path().string()).rfind("digraph", 0) == 0);
   }
   std::sort(files.begin(), files.end());
-  CHECK(files == std::vector<std::string>{"00-input.dot", "01-fold-constants.dot",
-                                          "02-simplify.dot", "03-fuse.dot", "04-simplify.dot",
-                                          "05-plan-memory.dot"});
+  std::vector<std::string> expected = {"00-input.dot"};
+  const opt::Pipeline o2 = opt::o2();
+  for (std::size_t i = 0; i < o2.size(); ++i) {
+    expected.push_back((i + 1 < 10 ? "0" : "") + std::to_string(i + 1) + "-" + o2[i].name + ".dot");
+  }
+  CHECK(files == expected);
   const std::string picture = test::read_bytes(svg);
   CHECK(picture.rfind("<svg", 0) == 0);
   CHECK(has(picture, "lower bound"));
@@ -221,7 +232,7 @@ TEST_CASE("kiln opt --dot-dir writes a DOT file per pass, --memory-plan an SVG")
 TEST_CASE("kiln opt works on a frozen GraphDef: its outputs are the sinks") {
   const nlohmann::json json =
       nlohmann::json::parse(kiln_opt({(kModels / "frozen_graph" / "model.pb").string(), "--json"}));
-  CHECK(pass_record(json, "fuse").at("stats").at("BatchNorms folded") == 1);
+  CHECK(pass_record(json, "fold-affine").at("stats").at("BatchNorms folded") == 1);
   CHECK(json.at("memory").is_object());
 }
 
@@ -272,10 +283,16 @@ TEST_CASE("kiln opt reaches the graph that kiln::compile runs") {
                                                           "se_swish"}) {
     INFO(name);
     const std::string dumps = kiln_opt({model_dir(name), "--print-ir-after-all"});
-    const std::string last = dumps.substr(dumps.rfind("IR Dump After plan-memory"));
+    const std::string last = dumps.substr(dumps.rfind("IR Dump After simplify"));
     const CompiledModel net = compile(load_saved_model(model_dir(name)).graph("serving_default"),
                                       Options().backend(Backend::reference));
     CHECK(ops_in_print(last) == ops_in_graph(net.plan()->plan().graph()));
+    // The pipeline kiln opt prints is the one compile() ran, pass by pass.
+    std::string ran;
+    for (const opt::PassRecord& r : net.plan()->optimization().passes) {
+      ran += (ran.empty() ? "" : ",") + r.name;
+    }
+    CHECK(dumps.substr(0, dumps.find('\n')) == "pipeline: " + ran);
   }
 }
 
@@ -289,8 +306,6 @@ TEST_CASE("kiln opt refuses bad flags with a clear error") {
                       {"give one optimization level"});
   test::require_error([&] { kiln_opt({model, "-O1", "--passes", "fuse"}); },
                       Errc::invalid_argument, {"not both"});
-  test::require_error([&] { kiln_opt({model, "-O1", "--memory-plan", "x.svg"}); },
-                      Errc::invalid_argument, {"--memory-plan needs the plan-memory pass"});
   test::require_error([&] { kiln_opt({model, "--batch", "0"}); }, Errc::invalid_argument,
                       {"--batch", "1 to 999999999"});
   test::require_error(
@@ -301,8 +316,7 @@ TEST_CASE("kiln opt refuses bad flags with a clear error") {
   // All of them are bad usage (exit code 2), found before the model is read.
   for (const std::vector<std::string>& words : std::vector<std::vector<std::string>>{
            {model, "--passes", "nope"}, {model, "-O7"}, {model, "-O1", "-O2"},
-           {model, "-O1", "--passes", "fuse"}, {model, "-O1", "--memory-plan", "x.svg"},
-           {model, "--batch", "0"}, {model, "--print-ir-after-all", "--print-ir-after-change"},
+           {model, "-O1", "--passes", "fuse"}, {model, "--batch", "0"}, {model, "--print-ir-after-all", "--print-ir-after-change"},
            {model, "--bogus"}, {"--stats"}}) {
     INFO(words.back());
     CHECK_THROWS_AS(kiln_opt(words), cli::UsageError);

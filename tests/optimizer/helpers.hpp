@@ -17,6 +17,7 @@
 #include <kiln/optimizer/instruments.hpp>
 #include <kiln/optimizer/pass_manager.hpp>
 #include <kiln/optimizer/pipelines.hpp>
+#include <kiln/optimizer/plan_memory.hpp>
 
 namespace kiln::test {
 
@@ -143,7 +144,8 @@ struct LevelComparison {
   Graph optimized;
 };
 
-// Optimizes a copy of `graph` with `pipeline` (verifying after every pass), runs both graphs
+// Optimizes a copy of `graph` with `pipeline` (verifying after every pass) and plans its memory
+// (report.memory), runs both graphs
 // eagerly on `feeds` and checks every output within atol + rtol * |O0|. O0 is the graph as
 // imported, so this is the "O2 matches O0" check for any model, hand-built or imported.
 inline LevelComparison check_pipeline_preserves_outputs(const Graph& graph,
@@ -154,6 +156,7 @@ inline LevelComparison check_pipeline_preserves_outputs(const Graph& graph,
   opt::PassManager pm(pipeline);
   pm.add_instrument(std::make_shared<opt::VerifyEach>());
   result.report = pm.run(result.optimized);
+  result.report.memory = opt::plan_memory(result.optimized).plan;  // as compile() plans it
   for (const opt::PassRecord& r : result.report.passes) {
     INFO("pass " << r.name << ": " << r.failure);
     CHECK(r.failure.empty());

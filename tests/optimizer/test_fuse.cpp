@@ -1,6 +1,8 @@
 // fuse: before/expected pairs. Folded weights and biases are worked out by hand in comments.
 #include "helpers.hpp"
 
+#include <numeric>
+
 using namespace kiln;
 using test::ir;
 using test::run_pass;
@@ -31,9 +33,10 @@ Value batch_norm(GraphBuilder& b, Value x, const std::string& name, std::vector<
 
 Attrs fused_attrs(Attrs attrs, Strings steps) {
   attrs["num_args"] =
-      static_cast<std::int64_t>(std::count_if(steps.begin(), steps.end(), [](const std::string& s) {
-        return s == "BiasAdd" || s == "Add";
-      }));
+      std::accumulate(steps.begin(), steps.end(), std::int64_t{0},
+                      [](std::int64_t n, const std::string& s) {
+                        return n + (s == "ScaleShift" ? 2 : s == "BiasAdd" || s == "Add" ? 1 : 0);
+                      });
   attrs["fused_ops"] = std::move(steps);
   return attrs;
 }
@@ -99,14 +102,14 @@ TEST_CASE("fuse folds an inference BatchNorm into the filter and bias") {
         "graph {\n"
         "  inputs: x = %x\n"
         "  %bn/beta = Const() {dtype = float32, value = float32[2] {0.5, 0}}\n"
+        "  %bn/bias = Const() {dtype = float32, value = float32[2] {-1.5, 3}}\n"
+        "  %bn/filter = Const() {dtype = float32, value = float32[1,1,1,2] {2, 6}}\n"
         "  %bn/gamma = Const() {dtype = float32, value = float32[2] {4, 3}}\n"
         "  %bn/mean = Const() {dtype = float32, value = float32[2] {1, -1}}\n"
         "  %bn/variance = Const() {dtype = float32, value = float32[2] {3, 0}}\n"
-        "  %relu6/bias = Const() {dtype = float32, value = float32[2] {-1.5, 3}}\n"
-        "  %relu6/filter = Const() {dtype = float32, value = float32[1,1,1,2] {2, 6}}\n"
         "  %w = Const() {dtype = float32, value = float32[1,1,1,2] {1, 2}}\n"
         "  %x = Placeholder() {dtype = float32, shape = [?,2,2,1]}\n"
-        "  %relu6 = _FusedConv2D(%x, %relu6/filter, %relu6/bias) {T = float32, data_format = "
+        "  %relu6 = _FusedConv2D(%x, %bn/filter, %bn/bias) {T = float32, data_format = "
         "\"NHWC\", dilations = [1, 1, 1, 1], epsilon = 0.0001, explicit_paddings = [], fused_ops = "
         "[\"BiasAdd\", \"Relu6\"], leakyrelu_alpha = 0.2, num_args = 1, padding = \"VALID\", "
         "strides = [1, 1, 1, 1], use_cudnn_on_gpu = true} loc(fused[\"conv\", \"bn\", \"relu6\"])\n"
@@ -115,7 +118,8 @@ TEST_CASE("fuse folds an inference BatchNorm into the filter and bias") {
   check_same_outputs(before(), g, 1e-6);
   // The parameters it no longer needs are simplify's to remove.
   run_pass(opt::simplify_pass(), g);
-  test::check_ir(ir(g), {"NOT:%bn/", "NOT:%w ="});
+  test::check_ir(ir(g), {"NOT:%bn/gamma", "NOT:%bn/beta", "NOT:%bn/mean", "NOT:%bn/variance",
+                         "NOT:%w ="});
 }
 
 TEST_CASE("fuse folds following Mul, Add and Sub by constants into MatMul") {
@@ -184,9 +188,9 @@ TEST_CASE("fuse handles a depthwise convolution with BatchNorm, residual Add and
   const opt::PassResult result = run_pass(fuse, g);
   CHECK(result.stat("residual adds fused") == 1);
   test::check_ir(ir(g),
-                 {"%relu/bias = Const() {dtype = float32, value = float32[2] {0, 0}}",
-                  "%relu/filter = Const() {dtype = float32, value = float32[1,1,2,1] {1, -2}}",
-                  "%relu = _FusedDepthwiseConv2dNative(%x, %relu/filter, %relu/bias, %x)",
+                 {"%bn/bias = Const() {dtype = float32, value = float32[2] {0, 0}}",
+                  "%bn/filter = Const() {dtype = float32, value = float32[1,1,2,1] {1, -2}}",
+                  "%relu = _FusedDepthwiseConv2dNative(%x, %bn/filter, %bn/bias, %x)",
                   "fused_ops = [\"BiasAdd\", \"Add\", \"Relu\"]",
                   "loc(fused[\"dw\", \"bn\", \"add\", \"relu\"])"});
   check_same_outputs(before(), g, 1e-6);
@@ -524,4 +528,91 @@ TEST_CASE("fuse looks through a reshape that keeps the channels last") {
   // Four rows of x make one [1,4,2] output.
   const NamedTensors feeds = {{"x", test::random_tensor({4, 3}, 8)}};
   test::check_outputs_close(run_eager(g, feeds), run_eager(before(), feeds), 0.0, 0.0);
+}
+
+TEST_CASE("fuse-epilogue turns a BatchNorm after the activation into a ScaleShift step") {
+  // Conv -> ReLU -> BatchNorm, as Keras tutorials write it. 1x1 convolution, one input channel,
+  // two output channels; epsilon 1:
+  //   s = gamma / sqrt(variance + 1) = {4 / sqrt(3 + 1), 3 / sqrt(0 + 1)} = {2, 3}
+  //   t = beta - mean * s = {0.5 - 1 * 2, 0 - (-1) * 3} = {-1.5, 3}
+  // The filter stays as it is: the ReLU between them keeps the BatchNorm out of the weights.
+  auto before = [] {
+    GraphBuilder b;
+    Value x = b.input("x", DType::float32, {-1, 2, 2, 1});
+    Value conv = b.op("Conv2D", {x, b.constant("w", Tensor::from<float>({1, 1, 1, 2}, {1, 2}))},
+                      conv_attrs(), "conv");
+    Value relu = b.op("Relu", {conv}, {}, "relu");
+    b.output("y", batch_norm(b, relu, "bn", {4, 3}, {0.5f, 0}, {1, -1}, {3, 0}, 1.0f));
+    return b.finish();
+  };
+  auto expected = [] {
+    GraphBuilder b;
+    Value x = b.input("x", DType::float32, {-1, 2, 2, 1});
+    Value w = b.constant("w", Tensor::from<float>({1, 1, 1, 2}, {1, 2}));
+    // The BatchNorm's parameters stay behind for simplify.
+    b.constant("bn/gamma", vec({4, 3}));
+    b.constant("bn/beta", vec({0.5f, 0}));
+    b.constant("bn/mean", vec({1, -1}));
+    b.constant("bn/variance", vec({3, 0}));
+    Value scale = b.constant("bn/scale", vec({2, 3}));
+    Value shift = b.constant("bn/shift", vec({-1.5f, 3}));
+    b.output("y", b.op("_FusedConv2D", {x, w, scale, shift},
+                       fused_attrs(conv_attrs(), {"Relu", "ScaleShift"}), "bn"));
+    Graph g = b.finish();
+    g.node(g.at("bn")).replaced = {"conv", "relu", "bn"};
+    return g;
+  };
+  Graph g = before();
+  const opt::PassResult result = run_pass(opt::fuse_epilogue_pass(), g);
+  CHECK(result.stat("activations fused") == 1);
+  CHECK(result.stat("BatchNorms after activations") == 1);
+  CHECK(result.stat("fused nodes") == 1);
+  CHECK(print_graph(g) == print_graph(expected()));
+  check_same_outputs(before(), g, 1e-6);
+  run_pass(opt::simplify_pass(), g);
+  test::check_ir(ir(g), {"NOT:%bn/gamma", "NOT:FusedBatchNorm"});
+}
+
+TEST_CASE("the whole fusion puts bias, activation and either BatchNorm form into one node") {
+  // Conv2D -> BiasAdd -> Relu6 -> BatchNorm, the BatchNorm as FusedBatchNormV3 or as Keras'
+  // unfused Mul by a [C] scale and AddV2 of a [C] shift. Both end as [BiasAdd, Relu6,
+  // ScaleShift].
+  for (bool unfused : {false, true}) {
+    SECTION(unfused ? "Mul and AddV2" : "FusedBatchNormV3") {
+      auto before = [unfused] {
+        GraphBuilder b;
+        Value x = b.input("x", DType::float32, {-1, 3, 3, 3});
+        Value conv = b.op("Conv2D", {x, b.constant("W", test::random_tensor({2, 2, 3, 2}, 5))},
+                          conv_attrs("SAME"), "conv");
+        Value biased = b.op("BiasAdd", {conv, b.constant("b", vec({0.5f, -0.5f}))}, {}, "bias");
+        Value act = b.op("Relu6", {biased}, {}, "act");
+        if (unfused) {
+          Value scaled = b.op("Mul", {act, b.constant("s", vec({2, -1}))}, {}, "bn/mul");
+          b.output("y", b.op("AddV2", {scaled, b.constant("t", vec({1, 0.25f}))}, {}, "bn/add"));
+        } else {
+          b.output("y", batch_norm(b, act, "bn", {1, 2}, {0, 1}, {0.5f, 1}, {1, 3}, 0.001f));
+        }
+        return b.finish();
+      };
+      Graph g = before();
+      run_pass(fuse, g);
+      const Node& out = g.node(g.outputs()[0].value.node);
+      CHECK(out.op == "_FusedConv2D");
+      CHECK(out.attr<Strings>("fused_ops") == Strings{"BiasAdd", "Relu6", "ScaleShift"});
+      CHECK(out.replaced.size() == (unfused ? 5u : 4u));
+      CHECK(test::count_ops(g, "FusedBatchNormV3") + test::count_ops(g, "Mul") == 0);
+      check_same_outputs(before(), g, 1e-6);
+    }
+  }
+}
+
+TEST_CASE("a BatchNorm after an activation that no convolution feeds stays") {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 2, 2, 2});
+  Value relu = b.op("Relu", {x}, {}, "relu");
+  b.output("y", batch_norm(b, relu, "bn", {1, 1}, {0, 0}, {0, 0}, {1, 1}, 0.001f));
+  Graph g = b.finish();
+  const std::string text = print_graph(g);
+  CHECK(!run_pass(fuse, g).changed);
+  CHECK(print_graph(g) == text);
 }

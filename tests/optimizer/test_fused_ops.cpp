@@ -9,7 +9,7 @@ using test::run_op1;
 namespace {
 Attrs epilogue(Strings steps, Attrs attrs = {}) {
   std::int64_t args = 0;
-  for (const std::string& s : steps) args += s == "BiasAdd" || s == "Add";
+  for (const std::string& s : steps) args += s == "ScaleShift" ? 2 : s == "BiasAdd" || s == "Add";
   attrs["fused_ops"] = std::move(steps);
   attrs["num_args"] = args;
   attrs["T"] = DType::float32;
@@ -59,6 +59,36 @@ TEST_CASE("_FusedConv2D applies bias, residual and activation in order") {
   // No epilogue at all: just the convolution.
   check_close(run_op1("_FusedConv2D", {x, w}, conv({})),
               Tensor::from<float>({1, 1, 2, 2}, {1, -1, 2, -2}));
+}
+
+TEST_CASE("ScaleShift scales and shifts each channel after the activation") {
+  // x: one row of two pixels {1, 2}; 1x1 filter to two channels {1, -1}:
+  //   conv = [[1, -1], [2, -2]]; relu = [[1, 0], [2, 0]];
+  //   * scale {2, 3} + shift {0.5, -1} = [[2.5, -1], [4.5, -1]]
+  const Tensor x = Tensor::from<float>({1, 1, 2, 1}, {1, 2});
+  const Tensor w = Tensor::from<float>({1, 1, 1, 2}, {1, -1});
+  const Tensor scale = Tensor::from<float>({2}, {2, 3});
+  const Tensor shift = Tensor::from<float>({2}, {0.5f, -1});
+  check_close(run_op1("_FusedConv2D", {x, w, scale, shift}, conv({"Relu", "ScaleShift"})),
+              Tensor::from<float>({1, 1, 2, 2}, {2.5f, -1, 4.5f, -1}));
+}
+
+TEST_CASE("a ScaleShift epilogue computes what the unfused ops compute") {
+  // Dense + bias + ReLU + BatchNorm as Keras exports it unfused: Mul by a [C] scale, then Add
+  // of a [C] shift, each op run on its own, against the one fused node.
+  const Tensor a = test::random_tensor({5, 7}, 41);
+  const Tensor w = test::random_tensor({7, 4}, 42);
+  const Tensor bias = test::random_tensor({4}, 43);
+  const Tensor scale = test::random_tensor({4}, 44, 0.5f, 2.f);
+  const Tensor shift = test::random_tensor({4}, 45);
+  const Tensor product = run_op1("MatMul", {a, w}, {{"T", DType::float32}});
+  const Tensor biased = run_op1("BiasAdd", {product, bias}, {{"T", DType::float32}});
+  const Tensor activated = run_op1("Relu", {biased}, {{"T", DType::float32}});
+  const Tensor scaled = run_op1("Mul", {activated, scale}, {{"T", DType::float32}});
+  const Tensor unfused = run_op1("AddV2", {scaled, shift}, {{"T", DType::float32}});
+  const Tensor fused = run_op1("_FusedMatMul", {a, w, bias, scale, shift},
+                               epilogue({"BiasAdd", "Relu", "ScaleShift"}));
+  check_close(fused, unfused, 1e-6, 1e-6);
 }
 
 TEST_CASE("_FusedDepthwiseConv2dNative with LeakyRelu") {
@@ -114,6 +144,12 @@ TEST_CASE("the fused ops' shape functions check the epilogue") {
   CHECK(error_of({x, w}, {"BiasAdd"}) == Errc::invalid_graph);                  // no bias given
   CHECK(error_of({x, w, wrong_bias}, {"BiasAdd"}) == Errc::shape_mismatch);     // 3 != 2 channels
   CHECK(error_of({x, w, small}, {"Add"}) == Errc::shape_mismatch);              // rank 3 residual
+  CHECK(error_of({x, w, bias}, {"Relu", "ScaleShift"}) == Errc::invalid_graph);  // shift missing
+  CHECK(error_of({x, w, bias, wrong_bias}, {"Relu", "ScaleShift"}) == Errc::shape_mismatch);
+  CHECK(b.graph()
+            .node(b.op("_FusedMatMul", {x, w, bias, bias}, epilogue({"Relu", "ScaleShift"})).node)
+            .outputs[0]
+            .str() == "float32[?,2]");
 }
 
 TEST_CASE("_FusedBatchMatMulV2 multiplies each batch by the weights, then applies the epilogue") {

@@ -132,9 +132,9 @@ std::int64_t stat(const opt::PipelineReport& report, const std::string& pass,
 TEST_CASE("O2 matches O0 on a miniature ResNet, and fuses all of it") {
   const Graph g = mini_resnet();
   const test::LevelComparison c = test::check_o2_matches_o0(g, test::random_feeds(g, 1));
-  CHECK(stat(c.report, "fuse", "BatchNorms folded") == 6);
-  CHECK(stat(c.report, "fuse", "activations fused") == 5);
-  CHECK(stat(c.report, "fuse", "residual adds fused") == 2);
+  CHECK(stat(c.report, "fold-affine", "BatchNorms folded") == 6);
+  CHECK(stat(c.report, "fuse-epilogue", "activations fused") == 5);
+  CHECK(stat(c.report, "fuse-epilogue", "residual adds fused") == 2);
   CHECK(test::count_ops(c.optimized, "_FusedConv2D") == 6);
   CHECK(test::count_ops(c.optimized, "_FusedMatMul") == 1);
   REQUIRE(c.report.memory);
@@ -144,9 +144,9 @@ TEST_CASE("O2 matches O0 on a miniature ResNet, and fuses all of it") {
 TEST_CASE("O2 matches O0 on a miniature MobileNetV2") {
   const Graph g = mini_mobilenet_v2();
   const test::LevelComparison c = test::check_o2_matches_o0(g, test::random_feeds(g, 2));
-  CHECK(stat(c.report, "fuse", "BatchNorms folded") == 4);
-  CHECK(stat(c.report, "fuse", "activations fused") == 3);
-  CHECK(stat(c.report, "fuse", "residual adds fused") == 1);
+  CHECK(stat(c.report, "fold-affine", "BatchNorms folded") == 4);
+  CHECK(stat(c.report, "fuse-epilogue", "activations fused") == 3);
+  CHECK(stat(c.report, "fuse-epilogue", "residual adds fused") == 1);
   CHECK(test::count_ops(c.optimized, "_FusedDepthwiseConv2dNative") == 1);
   REQUIRE(c.report.memory);
   CHECK(c.report.memory->arena_bytes == c.report.memory->lower_bound_bytes);
@@ -155,8 +155,8 @@ TEST_CASE("O2 matches O0 on a miniature MobileNetV2") {
 TEST_CASE("O2 matches O0 on a miniature EfficientNet with squeeze-and-excitation") {
   const Graph g = mini_efficientnet();
   const test::LevelComparison c = test::check_o2_matches_o0(g, test::random_feeds(g, 3));
-  CHECK(stat(c.report, "fuse", "BatchNorms folded") == 3);
-  CHECK(stat(c.report, "fuse", "activations fused") == 4);  // 3 swish and the SE sigmoid
+  CHECK(stat(c.report, "fold-affine", "BatchNorms folded") == 3);
+  CHECK(stat(c.report, "fuse-epilogue", "activations fused") == 4);  // 3 swish and the SE sigmoid
   CHECK(test::count_ops(c.optimized, "Sigmoid") == 0);
   CHECK(test::count_ops(c.optimized, "Mul") == 1);  // the excitation itself
 }
@@ -187,5 +187,37 @@ TEST_CASE("O2 matches O0 and TensorFlow on the fixture models") {
       test::check_outputs_close(run_eager(c.optimized, feeds), expected, 1e-5, 1e-4);
     }
   }
+}
+#endif
+
+#ifdef KILN_TEST_WITH_IMPORTER
+#include <kiln/session.hpp>
+
+#include "../conformance_cases.hpp"
+
+// Keras' CNN written Conv -> ReLU -> BatchNorm (tests/fixtures/corpus_models/keras_bn_cnn_tf210):
+// its three BatchNorms follow activations, so none folds into weights; each becomes a ScaleShift
+// step of the fused node before it.
+TEST_CASE("no BatchNorm survives O2 on a Conv -> ReLU -> BatchNorm CNN, which matches TensorFlow") {
+  int cases = 0;
+  for (const test::ConformanceCase& c : test::corpus_saved_model_cases()) {
+    if (c.label.rfind("keras_bn_cnn_tf210/", 0) != 0) continue;
+    ++cases;
+    SECTION(c.label) {
+      const Graph g = c.graph();
+      CHECK(test::count_ops(g, "FusedBatchNormV3") == 3);
+      const NamedTensors inputs = c.inputs();
+      InputShapes shapes;
+      for (const auto& [name, tensor] : inputs) shapes[name] = tensor.shape();
+      const CompiledModel net = compile(g, Options().backend(Backend::reference));
+      const std::shared_ptr<const CompiledPlan> plan = net.plan(shapes);
+      for (const char* op : {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}) {
+        CHECK(test::count_ops(plan->plan().graph(), op) == 0);
+      }
+      CHECK(stat(plan->optimization(), "fuse-epilogue", "BatchNorms after activations") == 3);
+      test::check_outputs_close(net.run(inputs), c.expected(), 1e-5, 1e-4);
+    }
+  }
+  CHECK(cases > 0);
 }
 #endif

@@ -1,12 +1,12 @@
-// plan-memory, the pass: concrete shapes for unknown dimensions, declines, the plan as artifact.
+// The memory plan as an analysis of the final graph: concrete shapes for unknown dimensions,
+// no plan (and why) when shapes cannot be made concrete, the plan in the pipeline report.
 #include "helpers.hpp"
 
+#include <kiln/optimizer/plan_memory.hpp>
+
 using namespace kiln;
-using test::run_pass;
 
 namespace {
-const opt::Pass plan_memory = opt::plan_memory_pass();
-
 // x [?,8] -> e = Exp -> n = Neg -> y = Sqrt (output).
 Graph small_graph(Shape input_shape) {
   GraphBuilder b;
@@ -17,61 +17,58 @@ Graph small_graph(Shape input_shape) {
 }
 }  // namespace
 
-TEST_CASE("plan-memory plans unknown dimensions as 1 unless told otherwise") {
+TEST_CASE("the memory plan takes unknown dimensions as 1 unless told otherwise") {
   // Batch 1: e is 1 * 8 * 4 = 32 bytes (a 64-byte slot); n overwrites it in place.
-  Graph g = small_graph({-1, 8});
-  opt::PassContext context;
-  const opt::PassResult result = plan_memory.run(g, context);
-  CHECK(!result.changed);
-  REQUIRE(context.memory_plan);
-  CHECK(context.memory_plan->arena_bytes == 64);
-  CHECK(result.stat("arena") == 64);
-  CHECK(result.stat("in place") == 1);
-  REQUIRE(result.notes.size() == 1);
-  CHECK(result.notes[0] == "input 'x' [?,8] planned as [1,8]");
+  const Graph g = small_graph({-1, 8});
+  const opt::PlannedMemory one = opt::plan_memory(g);
+  REQUIRE(one.plan);
+  CHECK(one.plan->arena_bytes == 64);
+  CHECK(one.plan->count(opt::PlannedTensor::Kind::in_place) == 1);
+  CHECK(one.why_none.empty());
+  REQUIRE(one.notes.size() == 1);
+  CHECK(one.notes[0] == "input 'x' [?,8] planned as [1,8]");
   // The graph keeps its unknown batch: only the plan is concrete.
   CHECK(g.type_of(g.outputs()[0].value).shape.str() == "[?,8]");
 
   // Batch 5: 5 * 8 * 4 = 160 bytes -> 192 with alignment.
-  context.options.input_shapes["x"] = Shape{5, 8};
-  const opt::PassResult five = plan_memory.run(g, context);
+  opt::MemoryPlanRequest request;
+  request.input_shapes["x"] = Shape{5, 8};
+  const opt::PlannedMemory five = opt::plan_memory(g, request);
   CHECK(five.notes.empty());
-  CHECK(context.memory_plan->arena_bytes == 192);
+  REQUIRE(five.plan);
+  CHECK(five.plan->arena_bytes == 192);
 }
 
-TEST_CASE("plan-memory declines, with a note, when shapes cannot be made concrete") {
+TEST_CASE("there is no memory plan, and the reason is given, when shapes cannot be concrete") {
   SECTION("unknown rank") {
-    Graph g = small_graph(Shape::unknown_rank());
-    opt::PassContext context;
-    const opt::PassResult result = plan_memory.run(g, context);
-    CHECK(!context.memory_plan);
-    REQUIRE(result.notes.size() == 1);
-    CHECK(result.notes[0].rfind("no memory plan: shape mismatch: input shape is not concrete", 0) ==
-          0);
+    const opt::PlannedMemory planned = opt::plan_memory(small_graph(Shape::unknown_rank()));
+    CHECK(!planned.plan);
+    CHECK(planned.why_none.rfind("shape mismatch: input shape is not concrete", 0) == 0);
   }
   SECTION("a given shape that does not fit") {
-    Graph g = small_graph({-1, 8});
-    opt::PassContext context;
-    context.options.input_shapes["x"] = Shape{2, 9};
-    plan_memory.run(g, context);
-    CHECK(!context.memory_plan);
+    opt::MemoryPlanRequest request;
+    request.input_shapes["x"] = Shape{2, 9};
+    const opt::PlannedMemory planned = opt::plan_memory(small_graph({-1, 8}), request);
+    CHECK(!planned.plan);
+    CHECK(planned.why_none.find("the given input shape does not fit the input") !=
+          std::string::npos);
   }
   SECTION("a shape for an input that does not exist") {
-    Graph g = small_graph({-1, 8});
-    opt::PassContext context;
-    context.options.input_shapes["z"] = Shape{2, 8};
-    const opt::PassResult result = plan_memory.run(g, context);
-    CHECK(!context.memory_plan);
-    REQUIRE(result.notes.size() == 1);
-    CHECK(result.notes[0].find("an input shape names no graph input") != std::string::npos);
+    opt::MemoryPlanRequest request;
+    request.input_shapes["z"] = Shape{2, 8};
+    const opt::PlannedMemory planned = opt::plan_memory(small_graph({-1, 8}), request);
+    CHECK(!planned.plan);
+    CHECK(planned.why_none.find("an input shape names no graph input") != std::string::npos);
   }
 }
 
-TEST_CASE("the pass manager hands the plan over in its report") {
+TEST_CASE("a pipeline report carries the memory plan it is given") {
   Graph g = small_graph({-1, 8});
-  opt::PassManager pm(opt::parse_pipeline("plan-memory"));
-  pm.options().input_shapes["x"] = Shape{4, 8};  // 128 bytes
-  const opt::PipelineReport report = pm.run(g);
+  opt::PipelineReport report = opt::PassManager(opt::o1()).run(g);
+  CHECK_FALSE(report.memory);
+  opt::MemoryPlanRequest request;
+  request.input_shapes["x"] = Shape{4, 8};  // 128 bytes
+  report.memory = opt::plan_memory(g, request).plan;
   REQUIRE(report.memory);
   CHECK(report.memory->arena_bytes == 128);
   CHECK(report.memory->lower_bound_bytes == 128);
@@ -80,7 +77,7 @@ TEST_CASE("the pass manager hands the plan over in its report") {
   CHECK(report.memory->count(opt::PlannedTensor::Kind::in_place) == 1);
 }
 
-TEST_CASE("plan-memory carries shape arithmetic along to make run-time shapes concrete") {
+TEST_CASE("the memory plan carries shape arithmetic along to make run-time shapes concrete") {
   // Keras' Tensordot: flat = Reshape(e, Pack(Prod(Shape(x)[0:2]), 3)) with x: [?,4,3]. Plain
   // type inference gives flat the type [?,?] even for a concrete x; with the shape values carried
   // along, x: [2,4,3] makes the target [8, 3] and flat a 96-byte view of e.
@@ -103,14 +100,14 @@ TEST_CASE("plan-memory carries shape arithmetic along to make run-time shapes co
   Graph g = b.finish();
   CHECK(g.node(g.at("flat")).outputs[0].str() == "float32[?,?]");
 
-  opt::PassContext context;
-  context.options.input_shapes["x"] = Shape{2, 4, 3};
-  const opt::PassResult result = plan_memory.run(g, context);
-  INFO(result.notes.size() << " notes");
-  REQUIRE(context.memory_plan);
-  const opt::PlannedTensor* view = context.memory_plan->find({g.at("flat"), 0});
+  opt::MemoryPlanRequest request;
+  request.input_shapes["x"] = Shape{2, 4, 3};
+  const opt::PlannedMemory planned = opt::plan_memory(g, request);
+  INFO(planned.why_none);
+  REQUIRE(planned.plan);
+  const opt::PlannedTensor* view = planned.plan->find({g.at("flat"), 0});
   REQUIRE(view != nullptr);
   CHECK(view->bytes == 96);
   CHECK(view->kind == opt::PlannedTensor::Kind::view);
-  CHECK(view->buffer == context.memory_plan->find({g.at("e"), 0})->buffer);
+  CHECK(view->buffer == planned.plan->find({g.at("e"), 0})->buffer);
 }

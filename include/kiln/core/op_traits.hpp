@@ -43,7 +43,7 @@ inline std::vector<int> in_place_inputs(const Node& node) {
     int arg = 2;  // arguments follow the two main inputs in the order the steps consume them
     for (const std::string& step : node.attr<Strings>("fused_ops")) {
       if (step == "Add") return {arg};
-      if (step == "BiasAdd") ++arg;
+      arg += ops::fused::step_arguments(step);
     }
     return {};
   }

@@ -1,4 +1,4 @@
-// The fused ops the optimizer's fuse pass creates: a convolution or matrix product followed by
+// The fused ops the optimizer's fusion passes create: a convolution or matrix product followed by
 // a list of epilogue steps applied to each output element, as TensorFlow's Grappler remapper
 // spells them (_FusedConv2D, _FusedMatMul) and as oneDNN runs them (post-ops).
 //
@@ -18,11 +18,13 @@
 //              alpha in `leakyrelu_alpha`, Sigmoid, Tanh: see math.hpp), or one of the steps
 //              that no single op stands for, registered below (Swish, GeluExact,
 //              GeluApproximate); op_catalogue().epilogue_activations() lists them all
+//   "ScaleShift" * scale[channel] + shift[channel]: consumes two arguments, each a vector with
+//              one entry per channel (an inference BatchNorm after the activation)
 // with each step at most once. `num_args` counts the arguments, which follow the two main
 // inputs in the order the steps consume them.
 //
 // One fused op is no product: _FusedLayerNorm(x, scale, offset) {epsilon} is Keras'
-// LayerNormalization over the last axis, as the fuse pass finds it spelled out in Mean,
+// LayerNormalization over the last axis, as fuse-layer-norm finds it spelled out in Mean,
 // SquaredDifference, Rsqrt, Mul and Add nodes:
 //   y = (x - mean) / sqrt(variance + epsilon) * scale + offset
 // with mean and (biased) variance over the last axis of each row; scale and offset are [C].
@@ -40,6 +42,13 @@ namespace kiln::ops {
 
 namespace fused {
 
+// How many arguments an epilogue step consumes.
+inline int step_arguments(const std::string& step) {
+  if (step == "BiasAdd" || step == "Add") return 1;
+  if (step == "ScaleShift") return 2;
+  return 0;
+}
+
 // Validates the epilogue of a fused node whose main op produces `out` with channels on
 // `channel_axis`, and returns the output shape with what the arguments add to it.
 inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis) {
@@ -53,7 +62,7 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
         .found(std::to_string(num_args));
   }
   int arg = 2;
-  bool seen_add = false, seen_activation = false;
+  bool seen_add = false, seen_activation = false, seen_scale_shift = false;
   auto missing_argument = [&](const std::string& step) {
     return ctx.error(Errc::invalid_graph, "an epilogue step has no argument left to consume")
         .attr("fused_ops")
@@ -90,10 +99,22 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
       ++arg;
     } else if (op_catalogue().is_epilogue_activation(step) && !seen_activation) {
       seen_activation = true;
+    } else if (step == "ScaleShift" && !seen_scale_shift) {
+      for (int k = 0; k < 2; ++k, ++arg) {
+        if (arg >= ctx.num_inputs()) throw missing_argument(step);
+        ctx.expect_rank(arg, 1);
+        if (out.has_rank() && ctx.shape(arg).has_rank()) {
+          out.set_dim(channel_axis,
+                      merge_dim(ctx, out.dim(channel_axis), ctx.shape(arg).dim(0),
+                                k == 0 ? "output channels and scale size"
+                                       : "output channels and shift size"));
+        }
+      }
+      seen_scale_shift = true;
     } else {
       throw ctx.error(Errc::invalid_attr, "unknown, repeated or misplaced epilogue step")
           .attr("fused_ops")
-          .expected("BiasAdd first, then at most one Add and one activation")
+          .expected("BiasAdd first, then at most one Add, one activation and one ScaleShift")
           .found(step);
     }
   }

@@ -1,7 +1,7 @@
-// fuse, einsums: an Einsum of a computed tensor with constant weights that is a plain matrix
+// einsum-to-matmul: an Einsum of a computed tensor with constant weights that is a plain matrix
 // product (Keras 2's EinsumDense, as TensorFlow's BERT exports use it for every projection)
-// becomes BatchMatMulV2 with [K, N] weights between two Reshapes (views), so that the fuse pass
-// folds its bias, scale, activation and residual like any Dense layer's:
+// becomes BatchMatMulV2 with [K, N] weights between two Reshapes (views), so that fold-affine and
+// fuse-epilogue fold its bias, scale, activation and residual like any Dense layer's:
 //
 //   Einsum("abc,cde->abde", x, W[c, d, e])  ->  Reshape(BatchMatMulV2(x, W'[c, d*e]), [a, b, d, e])
 //   Einsum("abcd,cde->abe", x, W[c, d, e])  ->  BatchMatMulV2(Reshape(x, [a, b, c*d]), W'[c*d, e])
@@ -147,6 +147,20 @@ inline int einsums_as_products(Graph& graph, std::int64_t budget) {
     ++rewritten;
   }
   return rewritten;
+}
+
+inline PassResult einsum_to_matmul(Graph& graph, PassContext& context) {
+  PassResult result;
+  const int rewritten = einsums_as_products(graph, context.options.fold_byte_budget);
+  result.count("einsums as products", rewritten);
+  result.changed = rewritten > 0;
+  return result;
+}
+
+inline Pass einsum_to_matmul_pass() {
+  return {"einsum-to-matmul",
+          "turn an Einsum with constant weights that is a matrix product into BatchMatMulV2",
+          einsum_to_matmul};
 }
 
 }  // namespace kiln::opt

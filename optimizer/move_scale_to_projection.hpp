@@ -1,6 +1,6 @@
-// fuse, scales: a constant scalar factor after a product of two computed tensors moves onto the
-// operand that a constant-weight projection computes, where the fuse pass folds it into the
-// projection's weights and bias. Keras 3's attention spells its 1/sqrt(key_dim) as
+// move-scale-to-projection: a constant scalar factor after a product of two computed tensors
+// moves onto the operand that a constant-weight projection computes, where fold-affine folds it
+// into the projection's weights and bias. Keras 3's attention spells its 1/sqrt(key_dim) as
 //
 //   scores = Mul(Einsum(query, key), 0.125)        query = Reshape(x @ Wq) + bq
 //
@@ -15,13 +15,15 @@
 //   * the product (Einsum with two operands, MatMul, BatchMatMul/V2) is float32 and read only
 //     by the Mul, and is no graph output;
 //   * the chosen operand is read only by the product, and it ends the linear part of a chain
-//     the fuse pass will fold (`folds_into_weights`): otherwise the Mul would just move.
+//     fold-affine will fold (`folds_into_weights`): otherwise the Mul would just move.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 
 #include "const_eval.hpp"
+#include "fold_affine.hpp"
 #include "pass.hpp"
 #include "rewrite.hpp"
 
@@ -72,6 +74,23 @@ int move_scales_to_projections(Graph& graph, std::int64_t budget,
     }
   }
   return moved;
+}
+
+inline PassResult move_scale_to_projection(Graph& graph, PassContext& context) {
+  PassResult result;
+  const std::int64_t budget = context.options.fold_byte_budget;
+  const std::map<Value, NodeId> ends = linear_chain_ends(graph, budget);
+  const int moved =
+      move_scales_to_projections(graph, budget, [&](Value v) { return ends.count(v) > 0; });
+  result.count("scales moved to projections", moved);
+  result.changed = moved > 0;
+  return result;
+}
+
+inline Pass move_scale_to_projection_pass() {
+  return {"move-scale-to-projection",
+          "move a scalar factor after attention's product onto a projection fold-affine folds",
+          move_scale_to_projection};
 }
 
 }  // namespace kiln::opt

@@ -1,0 +1,108 @@
+// What compile() does with the optimizer: exactly the level's pipeline, the graph verified
+// after every pass, and a loud failure (or, when asked, an undone pass and a diagnostic) when a
+// pass throws.
+#include "helpers.hpp"
+
+#include <kiln/session.hpp>
+
+using namespace kiln;
+
+namespace {
+
+// x [?,4] -> Relu -> Neg -> y.
+Graph small_graph() {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 4});
+  b.output("y", b.op("Neg", {b.op("Relu", {x}, {}, "r")}, {}, "n"));
+  return b.finish();
+}
+
+// Renames the Relu to Neg, then throws: an undone pass leaves the Relu.
+opt::Pass throwing_pass() {
+  return {"explode", "half-rewrites, then throws",
+          [](Graph& g, opt::PassContext&) -> opt::PassResult {
+            g.node(g.at("r")).op = "Neg";
+            throw Error(Errc::unsupported, "cannot go on").node("r");
+          }};
+}
+
+// Leaves a graph the verifier rejects: the Neg reads an output the Relu does not have.
+opt::Pass breaking_pass() {
+  return {"break", "leaves a dangling input", [](Graph& g, opt::PassContext&) {
+            g.node(g.at("n")).inputs[0].index = 3;
+            opt::PassResult result;
+            result.changed = true;
+            return result;
+          }};
+}
+
+// The error compiling small_graph() with `options` throws.
+Error compile_error(const Options& options) {
+  try {
+    compile(small_graph(), options);
+  } catch (const Error& e) {
+    return e;
+  }
+  FAIL("compile() did not throw");
+  return Error(Errc::internal, "unreachable");
+}
+
+std::vector<std::string> names(const opt::PipelineReport& report) {
+  std::vector<std::string> out;
+  for (const opt::PassRecord& r : report.passes) out.push_back(r.name);
+  return out;
+}
+
+std::vector<std::string> names(const opt::Pipeline& pipeline) {
+  std::vector<std::string> out;
+  for (const opt::Pass& p : pipeline) out.push_back(p.name);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("compile() runs exactly the pipeline of its level") {
+  for (OptLevel level : {OptLevel::O0, OptLevel::O1, OptLevel::O2}) {
+    INFO(opt_level_name(level));
+    const CompiledModel net =
+        compile(small_graph(), Options().backend(Backend::reference).level(level));
+    CHECK(names(net.plan()->optimization()) ==
+          names(opt::pipeline_for_level(opt_level_name(level))));
+  }
+  CHECK(names(opt::pipeline_for_level("O2")) == names(opt::o2()));
+}
+
+TEST_CASE("compile() verifies the graph after every pass when told to") {
+  // The tests define KILN_VERIFY_EACH_PASS: verification is on by default here.
+  CHECK(Options().verify_each());
+  const Options options = Options().backend(Backend::reference).pipeline({breaking_pass()});
+  const Error e = compile_error(options);
+  CHECK(e.code() == Errc::internal);
+  CHECK(e.message().rfind("pass 'break' left an invalid graph", 0) == 0);
+}
+
+TEST_CASE("a pass that throws makes compile() fail with an error naming the pass") {
+  const Options options =
+      Options().backend(Backend::reference).pipeline({opt::simplify_pass(), throwing_pass()});
+  const Error e = compile_error(options);
+  CHECK(e.code() == Errc::unsupported);  // what the pass threw, with the pass named
+  CHECK(e.message() == "optimizer pass 'explode' failed: cannot go on");
+  CHECK(e.context().node == "r");
+}
+
+TEST_CASE("told to continue, compile() undoes a throwing pass and reports it") {
+  const CompiledModel net =
+      compile(small_graph(), Options()
+                                 .backend(Backend::reference)
+                                 .pipeline({throwing_pass(), opt::simplify_pass()})
+                                 .on_pass_failure(opt::OnPassFailure::undo_and_continue));
+  const std::shared_ptr<const CompiledPlan> plan = net.plan();
+  REQUIRE(plan->diagnostics().size() == 1);
+  CHECK(plan->diagnostics()[0].rfind("pass 'explode' failed and was undone: ", 0) == 0);
+  CHECK(plan->diagnostics()[0].find("cannot go on") != std::string::npos);
+  CHECK(plan->summary().find("optimizer: " + plan->diagnostics()[0] + "\n") != std::string::npos);
+  // The graph is the one before the pass: the Relu still runs. -1 -> relu 0 -> neg 0.
+  CHECK(test::count_ops(plan->plan().graph(), "Relu") == 1);
+  const NamedTensors out = net.run({{"x", Tensor::from<float>({1, 4}, {-1, 2, -3, 4})}});
+  test::check_close(out.at("y"), Tensor::from<float>({1, 4}, {0, -2, 0, -4}));
+}
