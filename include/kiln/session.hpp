@@ -6,8 +6,9 @@
 //   std::cout << out.at("predictions") << '\n';
 //
 // compile() optimizes the signature's graph (O0, O1 or O2) for the input shapes the signature
-// declares, with unknown sizes taken as 1, and prepares its kernels: errors in the model show
-// there, not at the first request. It runs exactly the level's pipeline (opt::o2(), the list
+// declares, with an unknown batch size taken as 1, and prepares its kernels: errors in the model
+// show there, not at the first request (a model with other sizes unknown, such as an image
+// model's height and width, is planned at its first run instead). It runs exactly the level's pipeline (opt::o2(), the list
 // `kiln opt -O2` prints), verifies the graph after every pass in debug builds and tests
 // (Options::verify_each), and fails with a kiln::Error naming the pass when a pass throws
 // (Options::on_pass_failure). run() checks every input by name (missing, extra, dtype,
@@ -439,12 +440,17 @@ inline CompiledModel compile(Graph graph, const Options& options = {}) {
   impl->options = options;
   impl->options.backend(options.backend());  // an unset backend is pinned: every plan uses one
   CompiledModel model(impl);
-  // Compile for the declared shapes now, so that a model Kiln cannot run fails here.
-  bool all_ranked = true;
+  // Compile for the declared shapes now, so that a model Kiln cannot run fails here. Only an
+  // unknown batch size has a fair stand-in (1): an image model that leaves its height and width
+  // open is not meant for 1x1 images, which a strided convolution cannot even take, so such a
+  // model gets its first plan at its first run, for the shapes it is given.
+  bool plannable = true;
   for (const PortSpec& p : impl->inputs) {
-    all_ranked = all_ranked && (p.has_default || p.shape.has_rank());
+    if (p.has_default) continue;
+    plannable = plannable && p.shape.has_rank();
+    for (int d = 1; plannable && d < p.shape.rank(); ++d) plannable = p.shape.dim(d) >= 0;
   }
-  if (all_ranked) model.plan();
+  if (plannable) model.plan();
   return model;
 }
 

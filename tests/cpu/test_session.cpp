@@ -249,3 +249,34 @@ TEST_CASE("plans for given shapes are checked and cached", "[cpu][session]") {
     CHECK(e.context().expected == "[?,8,8,3]");
   }
 }
+
+// keras.applications.MobileNetV3 leaves height and width open ([?,?,?,3]) and pads before each
+// strided depthwise convolution. compile() used to plan at once with every unknown size taken
+// as 1, and a 1x1 image padded to 2x2 is smaller than a 3x3 window: it threw "window is larger
+// than its padded input" for a model that runs fine on real images.
+TEST_CASE("a model with open height and width compiles, and is planned for the images it gets",
+          "[cpu][session]") {
+  GraphBuilder b;
+  Value x = b.input("image", DType::float32, {-1, -1, -1, 3});
+  Value conv = b.op("Conv2D", {x, b.constant("w", random_tensor({3, 3, 3, 4}, 900))},
+                    {{"strides", Ints{1, 2, 2, 1}}, {"padding", std::string("SAME")}});
+  Value padded = b.op(
+      "Pad",
+      {conv, b.constant("paddings", Tensor::from<std::int32_t>({4, 2}, {0, 0, 0, 1, 0, 1, 0, 0}))});
+  Value depthwise =
+      b.op("DepthwiseConv2dNative", {padded, b.constant("dw", random_tensor({3, 3, 4, 1}, 901))},
+           {{"strides", Ints{1, 2, 2, 1}}, {"padding", std::string("VALID")}});
+  b.output("features", b.op("Relu", {depthwise}));
+  const Graph g = b.finish();
+
+  for (Backend backend : {Backend::cpu, Backend::reference}) {
+    INFO(backend_name(backend));
+    const CompiledModel net = compile(g, Options().backend(backend));
+    CHECK(net.cached_plans() == 0);  // nothing to plan for until an image arrives
+    const NamedTensors feeds = {{"image", random_tensor({2, 16, 12, 3}, 902)}};
+    const NamedTensors out = net.run(feeds);
+    // 16x12 -> 8x6 (SAME, stride 2) -> 9x7 padded -> 4x3 (VALID 3x3, stride 2).
+    CHECK(out.at("features").shape() == Shape{2, 4, 3, 4});
+    check_named(out, reference_outputs(g, feeds), 1e-5);
+  }
+}
