@@ -6,14 +6,25 @@
 #include <iostream>
 
 #include <kiln/core/op_traits.hpp>
+#include <kiln/backend_registry.hpp>
 #include <kiln/kernels/cpu/backend.hpp>
+
+#include <algorithm>
 
 using namespace kiln;
 
 TEST_CASE("kernel coverage table: which backend implements each catalogue op", "[coverage]") {
-  const std::vector<test::BackendKernels> backends = {
-      test::backend_kernels("reference", reference::kernel_table()),
-      test::backend_kernels("cpu", cpu_kernels::kernel_table())};
+  // Every backend this program registered (a CUDA build adds its column by itself).
+  std::vector<test::BackendKernels> backends;
+  for (const BackendDef* def : registered_backends()) {
+    backends.push_back(test::backend_kernels(def->name, def->kernels()));
+  }
+  std::sort(backends.begin(), backends.end(), [](const auto& a, const auto& b) {
+    return (a.name != "reference") < (b.name != "reference");  // reference first
+  });
+  REQUIRE(backends.size() >= 2);
+  REQUIRE(backends[0].name == "reference");
+  REQUIRE(backends[1].name == "cpu");
   const std::vector<test::CoverageRow> rows = test::kernel_coverage(backends);
   std::cout << "Kernel coverage (x: a kernel; the cpu backend falls back to reference):\n"
             << test::coverage_table(backends, rows);
