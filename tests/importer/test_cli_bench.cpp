@@ -64,7 +64,7 @@ TEST_CASE("kiln bench --compare --json writes every key the comparison scripts r
   CHECK(json.at("model") == mlp());
   CHECK(json.at("signature") == "serving_default");
   CHECK(json.at("level") == "O2");
-  CHECK(json.at("backend") == backend_name(cli::default_backend()));
+  CHECK(json.at("backend") == backend_name(default_backend()));
   CHECK(json.at("batch") == 1);
   CHECK(json.at("threads") >= 1);
   for (const char* key : {"import_ms", "compile_ms", "first_run_ms", "peak_rss_bytes",
