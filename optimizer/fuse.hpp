@@ -3,6 +3,7 @@
 //
 //   fuse-layer-norm           layer normalizations spelled out in small nodes -> _FusedLayerNorm
 //   einsum-to-matmul          Einsum with constant weights -> BatchMatMulV2 (a main op)
+//   space-to-batch-to-dilation  SpaceToBatchND -> convolution -> BatchToSpaceND -> dilated conv
 //   move-scale-to-projection  attention's scalar 1/sqrt(d) moves onto a projection
 //   fold-affine               BatchNorm, bias, scale and zero Pad fold into the weights
 //   fuse-epilogue             activation, residual Add and a BatchNorm after them join the epilogue
@@ -18,12 +19,20 @@
 #include "fuse_layer_norm.hpp"
 #include "move_scale_to_projection.hpp"
 #include "pass.hpp"
+#include "space_to_batch_to_dilation.hpp"
 
 namespace kiln::opt {
 
 inline Pipeline fusion_passes() {
-  return {fuse_layer_norm_pass(),     einsum_to_matmul_pass(), move_scale_to_projection_pass(),
-          fold_affine_pass(),         fuse_epilogue_pass(),    absorb_pool_pad_pass()};
+  return {
+      fuse_layer_norm_pass(),   // first: its nodes can join no chain, and the graph gets smaller
+      einsum_to_matmul_pass(),  // EinsumDense becomes a product that fold-affine can start from
+      space_to_batch_to_dilation_pass(),  // before fold-affine: a Keras bias follows BatchToSpaceND
+      move_scale_to_projection_pass(),    // before fold-affine, which then folds the moved scale
+      fold_affine_pass(),     // BatchNorm, bias and scale fold into weights while they are linear
+      fuse_epilogue_pass(),   // then activation, residual and a BatchNorm after them join
+      absorb_pool_pad_pass(),  // after fuse-epilogue: it needs the ReLU inside the convolution
+  };
 }
 
 inline PassResult fuse(Graph& graph, PassContext& context) {

@@ -13,14 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "absorb_pool_pad.hpp"
-#include "einsum_to_matmul.hpp"
-#include "fold_affine.hpp"
 #include "fold_constants.hpp"
 #include "fuse.hpp"
-#include "fuse_epilogue.hpp"
-#include "fuse_layer_norm.hpp"
-#include "move_scale_to_projection.hpp"
 #include "pass.hpp"
 #include "simplify.hpp"
 
@@ -36,17 +30,10 @@ inline Pipeline o1() {
 }
 
 inline Pipeline o2() {
-  return {
-      fold_constants_pass(),  // known inputs become constants: Shape/StridedSlice chains vanish
-      simplify_pass(),        // identities, dead code and duplicate nodes go
-      fuse_layer_norm_pass(),  // first: its nodes can join no chain, and the graph gets smaller
-      einsum_to_matmul_pass(),  // EinsumDense becomes a product that fold-affine can start from
-      move_scale_to_projection_pass(),  // before fold-affine, which then folds the moved scale
-      fold_affine_pass(),     // BatchNorm, bias and scale fold into weights while they are linear
-      fuse_epilogue_pass(),   // then activation, residual and a BatchNorm after them join
-      absorb_pool_pad_pass(),  // after fuse-epilogue: it needs the ReLU inside the convolution
-      simplify_pass(),        // fusion leaves dead constants and BatchNorm parameters behind
-  };
+  Pipeline pipeline = o1();  // fold-constants, simplify
+  for (Pass& p : fusion_passes()) pipeline.push_back(std::move(p));  // fuse.hpp lists them
+  pipeline.push_back(simplify_pass());  // fusion leaves dead constants and BatchNorm parameters
+  return pipeline;
 }
 
 // Every pass, in the order O2 meets them, then the `fuse` group.

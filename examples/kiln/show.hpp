@@ -6,12 +6,13 @@
 
 #include "json.hpp"
 #include "model_files.hpp"
+#include "show_ops.hpp"
 
 namespace kiln::cli {
 
 struct ShowFlags {
   ModelFlags model;
-  bool all = false, json = false;
+  bool all = false, json = false, ops = false;
 };
 
 inline CLI::App* add_show_command(CLI::App& kiln, ShowFlags& flags) {
@@ -20,6 +21,9 @@ inline CLI::App* add_show_command(CLI::App& kiln, ShowFlags& flags) {
   add_model_flags(*show, flags.model, "print this signature's inputs and outputs");
   show->add_flag("--all", flags.all, "every tag set and signature: dtype, shape, tensor name");
   show->add_flag("--json", flags.json, "what a model offers as JSON, for scripts");
+  show->add_flag("--ops", flags.ops,
+                 "every TensorFlow op the signature reaches, with its node count and whether each "
+                 "backend runs it");
   return show;
 }
 
@@ -75,6 +79,7 @@ inline void show_frozen(const Model& model, bool json) {
 inline int show(const ShowFlags& flags) {
   const std::string& path = flags.model.path;
   const bool json = flags.json;
+  if (flags.ops) return show_ops(flags.model, json);
   Model first = open_model(path, flags.model.tag_set);
   if (first.is_frozen_graph()) {
     show_frozen(first, json);

@@ -26,6 +26,14 @@ bool is_variable_op(const std::string& op) {
   return op == "VarHandleOp" || op == "VariableV2" || op == "Variable";
 }
 
+// The Kiln op build_node() turns a TensorFlow op into, when it is not the op itself.
+const char* becomes(const std::string& op) {
+  if (is_variable_op(op)) return "Const";
+  if (op == "ReadVariableOp") return "Identity";
+  if (op == "ResourceGather") return "GatherV2";
+  return "";
+}
+
 struct Scope;
 
 // What the walk knows about one TensorFlow node of one scope.
@@ -105,16 +113,7 @@ class Importer {
 
   Graph run(const std::vector<PortRequest>& inputs, const std::vector<PortRequest>& outputs,
             bool placeholders_as_inputs) {
-    // Inputs first: a fed tensor must be cut before the outputs pull in what computes it.
-    for (const PortRequest& p : inputs) {
-      graph_.inputs().push_back({p.name, import_input(p)});
-    }
-    for (const PortRequest& p : outputs) {
-      const std::string user = "output '" + p.name + "'";
-      const TensorRef ref = parse_main_ref(p.tensor, user);
-      if (!fed_.count({ref.node, ref.index})) materialize(main_, ref.node, user);
-      graph_.outputs().push_back({p.name, value_of(main_, ref, user)});
-    }
+    walk(inputs, outputs);
     report_unsupported();
     if (placeholders_as_inputs) {
       for (std::size_t id = 0; id < graph_.size(); ++id) {
@@ -136,7 +135,37 @@ class Importer {
     return std::move(graph_);
   }
 
+  std::vector<OpUse> census(const std::vector<PortRequest>& inputs,
+                            const std::vector<PortRequest>& outputs) {
+    census_ = true;
+    walk(inputs, outputs);
+    std::vector<OpUse> uses;
+    for (auto& [op, use] : uses_) uses.push_back(std::move(use));
+    return uses;
+  }
+
  private:
+  // Imports what the outputs reach. Inputs first: a fed tensor must be cut before the outputs
+  // pull in what computes it.
+  void walk(const std::vector<PortRequest>& inputs, const std::vector<PortRequest>& outputs) {
+    for (const PortRequest& p : inputs) {
+      graph_.inputs().push_back({p.name, import_input(p)});
+    }
+    for (const PortRequest& p : outputs) {
+      const std::string user = "output '" + p.name + "'";
+      const TensorRef ref = parse_main_ref(p.tensor, user);
+      if (!fed_.count({ref.node, ref.index})) materialize(main_, ref.node, user);
+      graph_.outputs().push_back({p.name, value_of(main_, ref, user)});
+    }
+  }
+
+  void count_use(const std::string& op, const char* becomes) {
+    OpUse& use = uses_[op];
+    use.op = op;
+    use.becomes = becomes;
+    ++use.nodes;
+  }
+
   // A Placeholder is imported as is. Any other tensor is fed the way TensorFlow feeds it: a new
   // Placeholder stands in for it, and what computed it is never imported (unless reached
   // through another of its outputs).
@@ -335,6 +364,7 @@ class Importer {
 
   void finish(Scope& scope, const tf::NodeDef& node, NodeState& state) {
     if (state.callee) {
+      count_use(node.op(), "inlined");
       state.is_call = true;
       for (const tf::OpDef::ArgDef& out : state.callee->function->signature().output_arg()) {
         const TensorRef ref = parse_tensor_ref(return_ref(*state.callee, out.name()), true);
@@ -439,6 +469,11 @@ class Importer {
     node.name = unique_name(scope.prefix + tf_node.name());
     node.inputs = data_inputs(scope, tf_node);
     const std::string& op = tf_node.op();
+    if (census_) {  // counted, not translated: no checkpoint read, no attribute converted
+      count_use(op, becomes(op));
+      node.op = op;
+      return add(std::move(node));
+    }
     if (is_variable_op(op)) {
       node.op = "Const";
       Tensor value = read_variable(scope, tf_node);
@@ -664,6 +699,8 @@ class Importer {
   Scope main_;
   std::vector<std::unique_ptr<Scope>> scopes_;  // inlined bodies; stable addresses
   std::vector<Unsupported> unsupported_;
+  bool census_ = false;                     // counting ops, not importing (census())
+  std::map<std::string, OpUse> uses_;       // every op met, by name
   std::map<std::pair<std::string, int>, Value> fed_;  // main-graph tensors fed as inputs
   Graph graph_;
 };
@@ -674,6 +711,12 @@ Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& in
                    const std::vector<PortRequest>& outputs, const GraphImportOptions& options,
                    bool placeholders_as_inputs) {
   return Importer(graph, options).run(inputs, outputs, placeholders_as_inputs);
+}
+
+std::vector<OpUse> census_ops(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
+                              const std::vector<PortRequest>& outputs,
+                              const GraphImportOptions& options) {
+  return Importer(graph, options).census(inputs, outputs);
 }
 
 }  // namespace kiln::importer

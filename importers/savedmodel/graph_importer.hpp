@@ -22,6 +22,7 @@
 #include <vector>
 
 #include <kiln/core/graph.hpp>
+#include <kiln/model.hpp>
 #include <kiln/savedmodel.hpp>
 
 #include "savedmodel/proto/graph.pb.h"
@@ -54,5 +55,12 @@ struct GraphImportOptions {
 Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
                    const std::vector<PortRequest>& outputs, const GraphImportOptions& options,
                    bool placeholders_as_inputs = false);
+
+// The ops import_graph would meet on the same walk, sorted by name, each with its node count.
+// Ops Kiln lacks are counted rather than refused, variables are not read, and the result is not
+// type-checked: only the graph's structure must be sound.
+std::vector<OpUse> census_ops(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
+                              const std::vector<PortRequest>& outputs,
+                              const GraphImportOptions& options);
 
 }  // namespace kiln::importer

@@ -192,19 +192,48 @@ const Signature& Model::signature(std::string_view key) const {
       .found(std::string(key));
 }
 
-Graph Model::graph(std::string_view signature_key) const {
-  const Signature& sig = signature(signature_key);
+namespace {
+
+// What import and census ask for: a signature's inputs and outputs, or tensors by name.
+struct PortRequests {
   std::vector<importer::PortRequest> inputs, outputs;
-  for (const TensorSpec& s : sig.inputs) inputs.push_back({s.key, s.tensor_name, s.dtype, s.shape});
-  for (const TensorSpec& s : sig.outputs) outputs.push_back({s.key, s.tensor_name});
-  return importer::import_graph(impl_->graph_def(), inputs, outputs, impl_->import_options());
+};
+
+PortRequests signature_ports(const Signature& sig) {
+  PortRequests ports;
+  for (const TensorSpec& s : sig.inputs) ports.inputs.push_back({s.key, s.tensor_name, s.dtype, s.shape});
+  for (const TensorSpec& s : sig.outputs) ports.outputs.push_back({s.key, s.tensor_name});
+  return ports;
+}
+
+std::vector<importer::PortRequest> tensor_ports(const std::vector<std::string>& tensors) {
+  std::vector<importer::PortRequest> outputs;
+  for (const std::string& t : tensors) outputs.push_back({t, t});
+  return outputs;
+}
+
+}  // namespace
+
+Graph Model::graph(std::string_view signature_key) const {
+  const PortRequests ports = signature_ports(signature(signature_key));
+  return importer::import_graph(impl_->graph_def(), ports.inputs, ports.outputs,
+                                impl_->import_options());
 }
 
 Graph Model::graph_for_tensors(const std::vector<std::string>& tensors) const {
-  std::vector<importer::PortRequest> outputs;
-  for (const std::string& t : tensors) outputs.push_back({t, t});
-  return importer::import_graph(impl_->graph_def(), {}, outputs, impl_->import_options(),
-                                /*placeholders_as_inputs=*/true);
+  return importer::import_graph(impl_->graph_def(), {}, tensor_ports(tensors),
+                                impl_->import_options(), /*placeholders_as_inputs=*/true);
+}
+
+std::vector<OpUse> Model::op_census(std::string_view signature_key) const {
+  const PortRequests ports = signature_ports(signature(signature_key));
+  return importer::census_ops(impl_->graph_def(), ports.inputs, ports.outputs,
+                              impl_->import_options());
+}
+
+std::vector<OpUse> Model::op_census_for_tensors(const std::vector<std::string>& tensors) const {
+  return importer::census_ops(impl_->graph_def(), {}, tensor_ports(tensors),
+                              impl_->import_options());
 }
 
 std::vector<TensorSpec> Model::placeholders() const {

@@ -38,6 +38,16 @@ struct Signature {
   std::vector<TensorSpec> outputs;
 };
 
+// One TensorFlow op that a signature reaches: how many nodes use it, and what the importer makes
+// of it when that is not a Kiln op of the same name (what `kiln show --ops` lists).
+struct OpUse {
+  std::string op;
+  std::size_t nodes = 0;
+  // "" (imported as itself, if Kiln has the op), or "Const" (a variable: its checkpoint value),
+  // "Identity" (a variable read), "GatherV2" (a gather on a variable), "inlined" (a call).
+  std::string becomes;
+};
+
 struct LoadOptions {
   // The MetaGraphDef to use, by its exact tag set. Empty: the one tagged {"serve"}, or the only
   // one if there is just one.
@@ -68,6 +78,12 @@ class Model {
   // that computes `outputs` ("node" or "node:k") from the Placeholders it reaches, which become
   // its inputs. Ports are named after the tensors.
   Graph graph_for_tensors(const std::vector<std::string>& outputs) const;
+
+  // Every TensorFlow op that graph(signature_key) (or graph_for_tensors(outputs)) would import,
+  // by name, with its node count, whether or not Kiln supports it: the walk of import without the
+  // translation, so a model with missing ops still gets its full list.
+  std::vector<OpUse> op_census(std::string_view signature_key = "serving_default") const;
+  std::vector<OpUse> op_census_for_tensors(const std::vector<std::string>& outputs) const;
 
   // A frozen GraphDef's entry and exit points: its Placeholders, and the nodes whose outputs
   // nothing consumes (what `kiln show` lists and `kiln run` fetches by default).

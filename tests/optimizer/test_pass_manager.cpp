@@ -43,7 +43,8 @@ TEST_CASE("pipelines by name list and by level") {
         std::vector<std::string>{"fold-constants", "simplify"});
   CHECK(names(opt::pipeline_for_level("-O2")) ==
         std::vector<std::string>{"fold-constants", "simplify", "fuse-layer-norm",
-                                 "einsum-to-matmul", "move-scale-to-projection", "fold-affine",
+                                 "einsum-to-matmul", "space-to-batch-to-dilation",
+                                 "move-scale-to-projection", "fold-affine",
                                  "fuse-epilogue", "absorb-pool-pad", "simplify"});
   CHECK(opt::pipeline_text(opt::o1()) == "fold-constants,simplify");
   // The text reads back as the same pipeline.
@@ -56,7 +57,7 @@ TEST_CASE("pipelines by name list and by level") {
     CHECK(e.context().found == "inline");
     CHECK(e.context().expected ==
           "fold-constants, simplify, fuse-layer-norm, einsum-to-matmul, "
-          "move-scale-to-projection, fold-affine, fuse-epilogue, absorb-pool-pad, fuse");
+          "space-to-batch-to-dilation, move-scale-to-projection, fold-affine, fuse-epilogue, absorb-pool-pad, fuse");
   }
   CHECK_THROWS_AS(opt::parse_pipeline("simplify,,fuse"), Error);
   CHECK_THROWS_AS(opt::pipeline_for_level("O3"), Error);
