@@ -29,6 +29,31 @@ inline Tensor run_op1(const std::string& op, const std::vector<Tensor>& inputs, 
   return out[0];
 }
 
+// The first of float32, int32 and bool that an elementwise op accepts for every input: what
+// tests that walk the catalogue give it (the bitwise ops take only integers, the logical ones
+// only bool). Asks the op's own type inference rather than a list of names.
+inline DType first_accepted_dtype(const std::string& op) {
+  const OpDef& def = *op_catalogue().find(op);
+  for (DType dtype : {DType::float32, DType::int32, DType::boolean}) {
+    Node node;
+    node.name = "probe/" + op;
+    node.op = op;
+    for (const std::string& key : def.input_types) {
+      if (!key.empty()) node.attrs[key] = dtype;
+    }
+    fill_default_attrs(node, def);
+    const std::vector<TensorType> inputs(static_cast<std::size_t>(def.min_inputs),
+                                         TensorType{dtype, Shape({2})});
+    try {
+      infer_node(node, inputs, std::vector<const Tensor*>(inputs.size(), nullptr));
+      return dtype;
+    } catch (const Error&) {
+    }
+  }
+  FAIL("no dtype among float32, int32 and bool is accepted by " << op);
+  return DType::float32;
+}
+
 // Same dtype and shape, and every element within atol + rtol * |expected|. NaNs must match.
 inline void check_close(const Tensor& actual, const Tensor& expected, double atol = 1e-6,
                         double rtol = 1e-6) {

@@ -191,6 +191,8 @@ void broadcast_apply(const Tensor& a, const Tensor& b, Tensor& out, F f) {
 // ---------------------------------------------------------------------------------------------
 // Kernels
 
+// A functor that returns bool (a comparison, IsNan) makes a bool output; any other keeps the
+// dtype. Both loops below follow this.
 template <class Fn>
 void unary_kernel(const Node& node, const std::vector<Tensor>& in, std::vector<Tensor>& out) {
   with_node_context(node, [&] {
@@ -198,15 +200,15 @@ void unary_kernel(const Node& node, const std::vector<Tensor>& in, std::vector<T
     dispatch_in<Fn::types>(in[0].dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       using C = compute_t<T>;
+      using R = std::conditional_t<std::is_same_v<decltype(fn(C())), bool>, bool, T>;
       const T* x = in[0].data<T>();
-      T* y = out[0].data<T>();
+      R* y = out[0].data<R>();
       const std::int64_t n = in[0].num_elements();
-      for (std::int64_t i = 0; i < n; ++i) y[i] = T(fn(C(x[i])));
+      for (std::int64_t i = 0; i < n; ++i) y[i] = R(fn(C(x[i])));
     });
   });
 }
 
-// A functor that returns bool (a comparison) makes a bool output; any other keeps the dtype.
 template <class Fn>
 void binary_kernel(const Node& node, const std::vector<Tensor>& in, std::vector<Tensor>& out) {
   with_node_context(node, [&] {

@@ -4,6 +4,8 @@
 #pragma once
 
 #include "cast.hpp"
+#include "clip.hpp"
+#include "cumulative.hpp"
 #include "elementwise.hpp"
 #include "math_functions.hpp"
 #include "reduce.hpp"
@@ -24,6 +26,10 @@ inline void register_math_kernels(KernelTable& table) {
   table["ArgMin"] = arg_reduce_kernel<false>;
 
   table["Cast"] = cast_kernel;
+
+  table["ClipByValue"] = clip_by_value_kernel;
+  table["Cumsum"] = cumulative_kernel<fn::Add, 0>;
+  table["Cumprod"] = cumulative_kernel<fn::Mul, 1>;
 }
 
 }  // namespace kiln::reference

@@ -189,6 +189,77 @@ struct LogicalNot {
   bool operator()(bool x) const { return !x; }
 };
 
+// Trigonometric and hyperbolic functions: the C library's, which TensorFlow's vectorized ones
+// match to a few ulps. Outside the domain (acos(2), acosh(0.5), atanh(2)) the answer is NaN.
+struct Sin {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::sin(x); }
+};
+struct Cos {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::cos(x); }
+};
+struct Tan {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::tan(x); }
+};
+struct Asin {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::asin(x); }
+};
+struct Acos {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::acos(x); }
+};
+struct Atan {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::atan(x); }
+};
+struct Sinh {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::sinh(x); }
+};
+struct Cosh {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::cosh(x); }
+};
+struct Asinh {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::asinh(x); }
+};
+struct Acosh {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::acosh(x); }
+};
+struct Atanh {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::atanh(x); }
+};
+
+// exp(x) - 1 without the cancellation near 0.
+struct Expm1 {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x) const { return std::expm1(x); }
+};
+
+struct IsNan {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> bool operator()(C x) const { return std::isnan(x); }
+};
+struct IsInf {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> bool operator()(C x) const { return std::isinf(x); }
+};
+struct IsFinite {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> bool operator()(C x) const { return std::isfinite(x); }
+};
+
+struct Invert {
+  static constexpr DTypeSet types = DTypeSet::integer;
+  template <class C> C operator()(C x) const { return static_cast<C>(~x); }
+};
+
 // ---------------------------------------------------------------------------------------------
 // Binary
 
@@ -347,9 +418,111 @@ struct LogicalOr {
   bool operator()(bool x, bool y) const { return x || y; }
 };
 
+// 0 wherever the divisor is 0, whatever x is (NaN and inf too).
+struct DivNoNan {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x, C y) const { return y == C(0) ? C(0) : x / y; }
+};
+
+// Xdivy, Xlogy and Xlog1py give 0 wherever x is 0, whatever y is (0, NaN and inf too).
+struct Xdivy {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x, C y) const { return x == C(0) ? C(0) : x / y; }
+};
+struct Xlogy {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x, C y) const { return x == C(0) ? C(0) : x * std::log(y); }
+};
+struct Xlog1py {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C x, C y) const {
+    return x == C(0) ? C(0) : x * std::log1p(y);
+  }
+};
+
+// TensorFlow's Atan2 takes y first: Atan2(y, x) is the angle of the point (x, y).
+struct Atan2 {
+  static constexpr DTypeSet types = DTypeSet::floating;
+  template <class C> C operator()(C y, C x) const { return std::atan2(y, x); }
+};
+
+// The remainder of truncated division, with the dividend's sign (C's % and fmod). A zero
+// integer divisor is refused, as TensorFlow does; INT_MIN % -1 is 0 instead of a trap.
+struct TruncateMod {
+  static constexpr DTypeSet types = DTypeSet::wide_numeric;
+  template <class C> C operator()(C x, C y) const {
+    if constexpr (std::is_floating_point_v<C>) {
+      return std::fmod(x, y);
+    } else {
+      if (y == C(0)) throw Error(Errc::invalid_argument, "integer division by zero");
+      return std::is_signed_v<C> && y == C(-1) ? C(0) : static_cast<C>(x % y);
+    }
+  }
+};
+
+struct BitwiseAnd {
+  static constexpr DTypeSet types = DTypeSet::integer;
+  template <class C> C operator()(C x, C y) const { return static_cast<C>(x & y); }
+};
+struct BitwiseOr {
+  static constexpr DTypeSet types = DTypeSet::integer;
+  template <class C> C operator()(C x, C y) const { return static_cast<C>(x | y); }
+};
+struct BitwiseXor {
+  static constexpr DTypeSet types = DTypeSet::integer;
+  template <class C> C operator()(C x, C y) const { return static_cast<C>(x ^ y); }
+};
+
+// C++ leaves shifts by a negative amount or by the width or more undefined; TensorFlow clamps
+// the amount into [0, bits - 1] (x << 40 on int32 is x << 31, x >> -1 is x), and so does Kiln.
+template <class C> int shift_amount(C y) {
+  constexpr int kMaxShift = 8 * static_cast<int>(sizeof(C)) - 1;
+  if (is_negative(y)) return 0;
+  return y > C(kMaxShift) ? kMaxShift : static_cast<int>(y);
+}
+
+// Bits shifted out are lost and zeros come in, also into the sign bit.
+struct LeftShift {
+  static constexpr DTypeSet types = DTypeSet::integer;
+  template <class C> C operator()(C x, C y) const {
+    return static_cast<C>(static_cast<wrap_t<C>>(x) << shift_amount(y));
+  }
+};
+
+// Arithmetic for signed types: copies of the sign bit come in (-16 >> 3 is -2).
+struct RightShift {
+  static constexpr DTypeSet types = DTypeSet::integer;
+  template <class C> C operator()(C x, C y) const {
+    const int s = shift_amount(y);
+    return static_cast<C>(is_negative(x) ? ~(~x >> s) : x >> s);
+  }
+};
+
 }  // namespace kiln::reference::fn
 
 namespace kiln::reference {
+
+// TruncateDiv: C's division for integers (a zero divisor refused), the quotient truncated toward
+// zero for floats. A kernel of its own because a 16-bit quotient must be rounded to its type
+// before truncating, as TensorFlow's 16-bit division rounds (float16 1023 / 1023.5 rounds to 1,
+// which truncates to 1, where the float quotient would truncate to 0); functors see only the
+// compute type.
+inline void truncate_div_kernel(const Node& node, const std::vector<Tensor>& in,
+                                std::vector<Tensor>& out) {
+  with_node_context(node, [&] {
+    dispatch_in<DTypeSet::numeric>(in[0].dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using C = compute_t<T>;
+      broadcast_apply<T, T, T>(in[0], in[1], out[0], [](T x, T y) {
+        if constexpr (is_int_v<T>) {
+          return fn::truncating_div(x, y);
+        } else {
+          return T(std::trunc(C(T(C(x) / C(y)))));
+        }
+      });
+    });
+  });
+}
 
 inline void register_elementwise_kernels(KernelTable& table) {
   table["Relu"] = unary_kernel<fn::Relu>;
@@ -378,6 +551,22 @@ inline void register_elementwise_kernels(KernelTable& table) {
   table["Round"] = unary_kernel<fn::Round>;
   table["Sign"] = unary_kernel<fn::Sign>;
   table["LogicalNot"] = unary_kernel<fn::LogicalNot>;
+  table["Sin"] = unary_kernel<fn::Sin>;
+  table["Cos"] = unary_kernel<fn::Cos>;
+  table["Tan"] = unary_kernel<fn::Tan>;
+  table["Asin"] = unary_kernel<fn::Asin>;
+  table["Acos"] = unary_kernel<fn::Acos>;
+  table["Atan"] = unary_kernel<fn::Atan>;
+  table["Sinh"] = unary_kernel<fn::Sinh>;
+  table["Cosh"] = unary_kernel<fn::Cosh>;
+  table["Asinh"] = unary_kernel<fn::Asinh>;
+  table["Acosh"] = unary_kernel<fn::Acosh>;
+  table["Atanh"] = unary_kernel<fn::Atanh>;
+  table["Expm1"] = unary_kernel<fn::Expm1>;
+  table["IsNan"] = unary_kernel<fn::IsNan>;
+  table["IsInf"] = unary_kernel<fn::IsInf>;
+  table["IsFinite"] = unary_kernel<fn::IsFinite>;
+  table["Invert"] = unary_kernel<fn::Invert>;
 
   table["Add"] = binary_kernel<fn::Add>;
   table["AddV2"] = binary_kernel<fn::Add>;
@@ -399,6 +588,18 @@ inline void register_elementwise_kernels(KernelTable& table) {
   table["NotEqual"] = equality_kernel<fn::NotEqual, true>;
   table["LogicalAnd"] = binary_kernel<fn::LogicalAnd>;
   table["LogicalOr"] = binary_kernel<fn::LogicalOr>;
+  table["DivNoNan"] = binary_kernel<fn::DivNoNan>;
+  table["Xdivy"] = binary_kernel<fn::Xdivy>;
+  table["Xlogy"] = binary_kernel<fn::Xlogy>;
+  table["Xlog1py"] = binary_kernel<fn::Xlog1py>;
+  table["Atan2"] = binary_kernel<fn::Atan2>;
+  table["TruncateDiv"] = truncate_div_kernel;
+  table["TruncateMod"] = binary_kernel<fn::TruncateMod>;
+  table["BitwiseAnd"] = binary_kernel<fn::BitwiseAnd>;
+  table["BitwiseOr"] = binary_kernel<fn::BitwiseOr>;
+  table["BitwiseXor"] = binary_kernel<fn::BitwiseXor>;
+  table["LeftShift"] = binary_kernel<fn::LeftShift>;
+  table["RightShift"] = binary_kernel<fn::RightShift>;
   table["AddN"] = add_n_kernel<fn::Add>;
 }
 

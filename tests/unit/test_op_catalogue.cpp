@@ -188,13 +188,20 @@ Tensor floats(Shape shape, float start, float step) {
   return Tensor::from_vector<float>(std::move(shape), values);
 }
 
-// Two [2, 3] operands of the op's dtype, with signs mixed and no zero.
+// Two [2, 3] operands of the first of float32, int32 and bool the op takes, with signs mixed
+// and no zero.
 Example elementwise_example(const std::string& op, int arity) {
-  const bool boolean = op.rfind("Logical", 0) == 0;  // the only ops that refuse float32
+  const DType dtype = test::first_accepted_dtype(op);
   std::vector<Tensor> in;
   for (int i = 0; i < arity; ++i) {
-    in.push_back(boolean ? Tensor::from<bool>({2, 3}, {true, false, i == 0, true, i == 1, false})
-                         : floats({2, 3}, i == 0 ? -1.5f : 0.75f, 0.5f));
+    if (dtype == DType::boolean) {
+      in.push_back(Tensor::from<bool>({2, 3}, {true, false, i == 0, true, i == 1, false}));
+    } else if (dtype == DType::int32) {
+      in.push_back(i == 0 ? Tensor::from<std::int32_t>({2, 3}, {-7, 5, 12, -1, 3, -40})
+                          : Tensor::from<std::int32_t>({2, 3}, {3, -2, 1, 5, -4, 2}));
+    } else {
+      in.push_back(floats({2, 3}, i == 0 ? -1.5f : 0.75f, 0.5f));
+    }
   }
   return {in, {}};
 }
@@ -210,6 +217,9 @@ Example special_example(const std::string& op) {
   const Attrs conv = {{"strides", Ints{1, 1, 1, 1}}, {"padding", std::string("VALID")},
                       {"fused_ops", Strings{"Add", "Tanh"}}, {"num_args", std::int64_t{1}}};
   if (op == "BiasAdd" || op == "BiasAddV1") return {{x, vec}, {}};
+  if (op == "ClipByValue") {
+    return {{x, Tensor::from<float>({}, {-0.75f}), floats({2, 3}, 1.0f, 0.25f)}, {}};
+  }
   if (op == "_FusedLayerNorm") return {{x, vec, vec}, {{"epsilon", 0.001f}}};
   if (op == "_FusedMatMul" || op == "_FusedBatchMatMulV2") {
     return {{a, floats({2, 3}, 0.5f, 0.25f), vec, x},

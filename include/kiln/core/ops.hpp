@@ -4,6 +4,8 @@
 
 #include "op_def.hpp"
 #include "ops/array.hpp"
+#include "ops/clip.hpp"
+#include "ops/cumulative.hpp"
 #include "ops/dataflow.hpp"
 #include "ops/fused.hpp"
 #include "ops/math.hpp"
@@ -17,6 +19,8 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_dataflow_ops(c);
     ops::register_array_ops(c);
     ops::register_math_ops(c);
+    ops::register_clip_ops(c);
+    ops::register_cumulative_ops(c);
     ops::register_nn_ops(c);
     ops::register_fused_ops(c);
     return c;

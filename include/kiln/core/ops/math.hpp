@@ -17,6 +17,8 @@ enum class DTypeSet {
   signed_numeric,  // numeric without uint8 (TensorFlow's Abs, Neg, Sign, Round, Pow)
   any,             // numeric plus bool
   boolean,         // bool only
+  integer,         // int8, uint8, int32, int64 (TensorFlow's bitwise ops)
+  wide_numeric,    // numeric without the 8-bit integers (TensorFlow's TruncateMod)
 };
 
 constexpr bool dtype_in(DTypeSet set, DType t) {
@@ -28,6 +30,9 @@ constexpr bool dtype_in(DTypeSet set, DType t) {
     case DTypeSet::signed_numeric: return t != DType::boolean && t != DType::uint8;
     case DTypeSet::any: return true;
     case DTypeSet::boolean: return t == DType::boolean;
+    case DTypeSet::integer: return !floating && t != DType::boolean;
+    case DTypeSet::wide_numeric:
+      return t != DType::boolean && t != DType::int8 && t != DType::uint8;
   }
   return false;
 }
@@ -42,6 +47,8 @@ inline const char* dtype_set_name(DTypeSet set) {
     case DTypeSet::signed_numeric: return "a signed numeric type";
     case DTypeSet::any: return "any type";
     case DTypeSet::boolean: return "bool";
+    case DTypeSet::integer: return "an integer type";
+    case DTypeSet::wide_numeric: return "a floating-point type, int32 or int64";
   }
   return "?";
 }
@@ -71,6 +78,12 @@ inline void expect_index_dtype(const InferContext& ctx, int i, const char* attr)
 template <DTypeSet S> std::vector<TensorType> infer_unary(const InferContext& ctx) {
   expect_dtype_in(ctx, 0, S, S == DTypeSet::boolean ? "" : "T");
   return {ctx.input(0)};
+}
+
+// IsNan, IsInf and IsFinite: a bool for each element of a floating-point input.
+inline std::vector<TensorType> infer_float_class(const InferContext& ctx) {
+  expect_dtype_in(ctx, 0, DTypeSet::floating);
+  return {{DType::boolean, ctx.shape(0)}};
 }
 
 // Two inputs of one dtype broadcast together; comparisons answer in bool.
@@ -262,6 +275,15 @@ inline void register_math_ops(OpCatalogue& c) {
   c.add(unary("Ceil", floating));
   c.add(unary("Round", signed_numeric));
   c.add(op("LogicalNot").inputs(1).infer(infer_unary<DTypeSet::boolean>).elementwise().in_place());
+  for (const char* name : {"Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh",
+                           "Acosh", "Atanh", "Expm1"}) {
+    c.add(unary(name, floating));
+  }
+  c.add(unary("Invert", infer_unary<DTypeSet::integer>));
+  // A bool for each element: elementwise, but the output has another dtype, so never in place.
+  for (const char* name : {"IsNan", "IsInf", "IsFinite"}) {
+    c.add(op(name).inputs(1).attrs({T}).input_types({"T"}).infer(infer_float_class).elementwise());
+  }
 
   // Binary with broadcasting. Arithmetic and logic may overwrite either operand that has the
   // output's size; comparisons answer in bool, usually not their operands' dtype, so never.
@@ -275,6 +297,18 @@ inline void register_math_ops(OpCatalogue& c) {
   }
   c.add(binary("Pow", infer_binary<DTypeSet::signed_numeric, false>).in_place({0, 1}));
   c.add(binary("RealDiv", infer_binary<DTypeSet::floating, false>).in_place({0, 1}));
+  // Division that defines 0 / 0 (DivNoNan: 0 when y is 0; Xdivy, Xlogy, Xlog1py: 0 when x is
+  // 0), the truncating pair beside FloorDiv and FloorMod, and Atan2(y, x).
+  for (const char* name : {"DivNoNan", "Xdivy", "Xlogy", "Xlog1py", "Atan2"}) {
+    c.add(binary(name, infer_binary<DTypeSet::floating, false>).in_place({0, 1}));
+  }
+  c.add(binary("TruncateDiv", numeric_binary).in_place({0, 1}));
+  c.add(binary("TruncateMod", infer_binary<DTypeSet::wide_numeric, false>).in_place({0, 1}));
+  // Bitwise logic and shifts; a shift amount outside [0, bits) is clamped into it, as in
+  // TensorFlow's kernels.
+  for (const char* name : {"BitwiseAnd", "BitwiseOr", "BitwiseXor", "LeftShift", "RightShift"}) {
+    c.add(binary(name, infer_binary<DTypeSet::integer, false>).in_place({0, 1}));
+  }
   for (const char* name : {"Less", "LessEqual", "Greater", "GreaterEqual"}) {
     c.add(binary(name, infer_binary<DTypeSet::numeric, true>));
   }
