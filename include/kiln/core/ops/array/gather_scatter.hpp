@@ -87,15 +87,22 @@ inline std::vector<TensorType> infer_gather_nd(const InferContext& ctx) {
   return {{dtype, checked_shape(ctx, dims)}};
 }
 
-// The checks every scatter shares, for an output of shape `output`: updates must be
-// indices.shape[:-1] + output.shape[depth:], with indices and updates both empty or both not,
-// and a non-empty output needs tuples of 1 to 7 coordinates.
+// The checks every scatter shares, for an output of shape `output`: indices of rank >= 2, updates
+// of shape indices.shape[:-1] + output.shape[depth:], indices and updates both empty or both not,
+// and tuples of 1 to 7 coordinates for a non-empty output.
 inline void check_scatter_shapes(const InferContext& ctx, const Shape& output, int indices_input,
                                  int updates_input) {
   bad_indices_policy(ctx);
   const Shape& indices = ctx.shape(indices_input);
   const Shape& updates = ctx.shape(updates_input);
   const std::int64_t depth = index_depth(ctx, indices_input);
+  if (indices.has_rank() && indices.rank() == 1) {
+    // TensorFlow's kernels read a vector of indices as tuples of one coordinate each, its shape
+    // checks as a single tuple; no vector passes both.
+    throw ctx.error(Errc::invalid_argument, "scatter indices must be a matrix or more")
+        .input(std::to_string(indices_input))
+        .found(indices.str());
+  }
   if (updates.has_rank() && updates.rank() == 0) {
     throw ctx.error(Errc::invalid_argument, "updates must be at least a vector")
         .input(std::to_string(updates_input));

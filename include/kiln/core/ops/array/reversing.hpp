@@ -3,6 +3,8 @@
 // and Roll (a cyclic shift). The axis lists computed here serve the shape functions and kernels.
 #pragma once
 
+#include <algorithm>
+
 #include "index_inputs.hpp"
 
 namespace kiln::ops::array {
@@ -107,11 +109,12 @@ inline std::optional<Ints> roll_shifts(const InferContext& ctx) {
   Ints total(static_cast<std::size_t>(input.rank()), 0);
   for (std::size_t i = 0; i < axis->size(); ++i) {
     const auto k = static_cast<std::size_t>(normalize_axis(ctx, (*axis)[i], input.rank()));
-    const std::int64_t dim = input.dims()[k];
-    if (dim == 0) continue;
-    // Reduce before adding: two huge int64 shifts must not overflow.
-    const std::int64_t s = ((*shift)[i] % dim + dim) % dim;
-    total[k] = (total[k] + s) % dim;
+    const std::int64_t dim = std::max<std::int64_t>(input.dims()[k], 1);
+    // TensorFlow keeps the low 32 bits of each shift and adds them to the running sum in 32
+    // bits (wrapping): an int64 shift of 2^32 moves nothing.
+    const auto sum = static_cast<std::int32_t>(static_cast<std::uint32_t>(total[k]) +
+                                               static_cast<std::uint32_t>((*shift)[i]));
+    total[k] = (sum % dim + dim) % dim;
   }
   return total;
 }

@@ -24,6 +24,10 @@ inline BlockPlan block_inputs(const InferContext& ctx, const char* edges_attr,
                               const char* edges_name) {
   expect_index_type_attr(ctx, "Tblock_shape");
   expect_index_type_attr(ctx, edges_attr);
+  if (ctx.dtype(0) == DType::boolean) {
+    // TensorFlow has kernels for numbers only: no graph it runs holds a bool one.
+    throw ctx.error(Errc::unsupported, "TensorFlow runs this op on numbers only").attr("T");
+  }
   BlockPlan plan;
   plan.spatial_axes = edge_rows(ctx, 2, vector_length(ctx, 1), edges_name);
   plan.block = known_ints(ctx, 1);
