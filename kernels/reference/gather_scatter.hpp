@@ -34,7 +34,8 @@ inline std::vector<std::int64_t> slice_numbers(const Tensor& indices, std::int64
 inline Error bad_index(const Node& node, const Tensor& indices, std::int64_t tuple,
                        std::int64_t depth, const Shape& shape) {
   const std::vector<std::int64_t> coordinates = integers_of(indices);
-  Ints tuple_values(coordinates.begin() + tuple * depth, coordinates.begin() + (tuple + 1) * depth);
+  const auto first = coordinates.begin() + tuple * depth;
+  const Ints tuple_values(first, first + depth);
   return node.error(Errc::invalid_argument, "index tuple outside the shape")
       .expected("an index into " + shape.str())
       .found("indices[" + std::to_string(tuple) + "] = " + attr_text(AttrValue(tuple_values)));
@@ -50,9 +51,8 @@ inline void gather_slices(const Node& node, const Tensor& params, const Tensor& 
     throw bad_index(node, indices, bad - numbers.begin(), depth, params.shape());
   }
   if (out.num_elements() == 0) return;
-  const std::size_t slice =
-      static_cast<std::size_t>(dims_product(params.shape(), static_cast<int>(depth), params.rank())) *
-      dtype_size(params.dtype());
+  const std::int64_t n = dims_product(params.shape(), static_cast<int>(depth), params.rank());
+  const std::size_t slice = static_cast<std::size_t>(n) * dtype_size(params.dtype());
   const auto* src = static_cast<const std::byte*>(params.raw());
   auto* dst = static_cast<std::byte*>(out.raw());
   for (std::int64_t number : numbers) {

@@ -14,7 +14,8 @@ inline std::vector<std::int64_t> integers_of(const Tensor& t) {
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       std::copy(t.data<T>(), t.data<T>() + values.size(), values.begin());
     } else {
-      throw Error(Errc::internal, "integers_of: not an integer tensor").found(dtype_name(t.dtype()));
+      throw Error(Errc::internal, "integers_of: not an integer tensor")
+          .found(dtype_name(t.dtype()));
     }
   });
   return values;

@@ -28,7 +28,8 @@ inline void space_to_batch_nd_kernel(const Node& node, const std::vector<Tensor>
   Tensor padded(x.dtype(), Shape(padded_dims));
   const std::int64_t zero = 0;  // eight zero bytes: a zero of every dtype
   copy_per_axis(x, padded, [&](std::size_t k, std::int64_t dim, std::int64_t stride) {
-    return k >= 1 && k <= m ? pad_table(dim, paddings[k - 1], stride) : range_table(0, 1, dim, stride);
+    return k >= 1 && k <= m ? pad_table(dim, paddings[k - 1], stride)
+                            : range_table(0, 1, dim, stride);
   }, &zero);
   const std::vector<std::int64_t> strides = byte_strides(padded.shape(), padded.dtype());
   AxisTables tables;

@@ -233,8 +233,8 @@ def top_k(name, x, k, **attrs):
         sorted_values, sorted_indices = run("TopKV2", inputs, dict(attrs, sorted=True))
         k = values.shape[-1]
         for r in range(values.size // k if k else 0):
-            pairs = sorted(zip(values.reshape(-1, k)[r].tolist(), indices.reshape(-1, k)[r].tolist()),
-                           key=lambda p: (-p[0], p[1]))
+            pairs = sorted(zip(values.reshape(-1, k)[r].tolist(),
+                               indices.reshape(-1, k)[r].tolist()), key=lambda p: (-p[0], p[1]))
             want = list(zip(sorted_values.reshape(-1, k)[r].tolist(),
                             sorted_indices.reshape(-1, k)[r].tolist()))
             if pairs != want:
@@ -291,7 +291,8 @@ def define_block_cases():
     s2b("s2b error: paddings rows differ from block", iota([1, 2, 2, 1]), vec([2, 2]),
         vec([[0, 0]]))
     s2b("s2b error: scalar block_shape", iota([2, 4]), scalar(2), vec([[0, 0]]))
-    s2b("s2b error: bool (TensorFlow has no kernel)", iota([1, 2, 2, 1], BOOL), vec([2, 1]), no_pad)
+    s2b("s2b error: bool (TensorFlow has no kernel)", iota([1, 2, 2, 1], BOOL), vec([2, 1]),
+        no_pad)
 
     b2s("b2s 4 batches into 2x2 blocks", iota([4, 2, 2, 1]), vec([2, 2]), no_pad)
     b2s("b2s cropped, 3 channels", iota([8, 2, 3, 3]), vec([2, 2]), vec([[1, 1], [0, 2]]))

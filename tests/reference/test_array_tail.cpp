@@ -307,7 +307,8 @@ TEST_CASE("hostile sizes end in an Error, before anything is allocated") {
     CHECK(error_code([&] {
             infer("BatchToSpaceND", {f32({std::int64_t{1} << 62, 4, 1}), i64({1}), i64({1, 2})},
                   {nullptr, &block, &crops},
-                  {{"T", DType::float32}, {"Tblock_shape", DType::int64}, {"Tcrops", DType::int64}});
+                  {{"T", DType::float32}, {"Tblock_shape", DType::int64},
+                   {"Tcrops", DType::int64}});
           }) == Errc::limit_exceeded);
     CHECK(error_code([&] {
             infer("DepthToSpace", {f32({1, 1, 1, 4})}, {nullptr},

@@ -12,7 +12,8 @@ TEST_CASE("the less common array ops agree with TensorFlow") {
       test::load_tf_cases(test::tf_cases_file("array_tail_tf_cases.txt"));
   // What make_array_tail_cases.py reported when it wrote the file: 357 cases, 125 refused.
   CHECK(cases.size() == 357);
-  CHECK(std::count_if(cases.begin(), cases.end(), [](const test::TfCase& c) { return c.fails; }) == 125);
+  CHECK(std::count_if(cases.begin(), cases.end(),
+                      [](const test::TfCase& c) { return c.fails; }) == 125);
   for (const test::TfCase& c : cases) {
     DYNAMIC_SECTION(c.op << ": " << c.name) {
       if (c.fails) {

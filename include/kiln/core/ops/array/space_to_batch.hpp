@@ -55,6 +55,16 @@ inline BlockPlan block_inputs(const InferContext& ctx, const char* edges_attr,
   return plan;
 }
 
+// The output shape while block_shape is unknown: the batch and the M spatial sizes are open, the
+// trailing axes are the input's (all of them open while M is unknown too).
+inline Shape shape_without_block(const InferContext& ctx, std::int64_t spatial_axes) {
+  const Shape& input = ctx.shape(0);
+  if (spatial_axes == kUnknownDim) return unknown_shape_of_rank(ctx, input.rank());
+  std::vector<std::int64_t> dims(input.dims());
+  for (std::int64_t k = 0; k <= spatial_axes; ++k) dims[static_cast<std::size_t>(k)] = kUnknownDim;
+  return checked_shape(ctx, dims);
+}
+
 // The product of the block sizes: how many batch entries one spatial block spreads over.
 inline std::int64_t block_count(const InferContext& ctx, const Ints& block) {
   std::int64_t n = 1;
@@ -68,14 +78,11 @@ inline BlockPlan plan_space_to_batch(const InferContext& ctx) {
   BlockPlan plan = block_inputs(ctx, "Tpaddings", "paddings");
   const Shape& input = ctx.shape(0);
   if (!input.has_rank()) return plan;
-  std::vector<std::int64_t> dims(input.dims());
   if (!plan.block) {
-    if (plan.spatial_axes != kUnknownDim) dims[0] = kUnknownDim;
-    for (std::int64_t k = 1; k <= plan.spatial_axes; ++k) dims[static_cast<std::size_t>(k)] = kUnknownDim;
-    plan.output = plan.spatial_axes == kUnknownDim ? unknown_shape_of_rank(ctx, input.rank())
-                                                   : checked_shape(ctx, dims);
+    plan.output = shape_without_block(ctx, plan.spatial_axes);
     return plan;
   }
+  std::vector<std::int64_t> dims(input.dims());
   const Ints& block = *plan.block;
   if (dims[0] != kUnknownDim) dims[0] = node_mul(ctx, dims[0], block_count(ctx, block));
   for (std::size_t k = 0; k < block.size(); ++k) {
@@ -103,14 +110,11 @@ inline BlockPlan plan_batch_to_space(const InferContext& ctx) {
   BlockPlan plan = block_inputs(ctx, "Tcrops", "crops");
   const Shape& input = ctx.shape(0);
   if (!input.has_rank()) return plan;
-  std::vector<std::int64_t> dims(input.dims());
   if (!plan.block) {
-    if (plan.spatial_axes != kUnknownDim) dims[0] = kUnknownDim;
-    for (std::int64_t k = 1; k <= plan.spatial_axes; ++k) dims[static_cast<std::size_t>(k)] = kUnknownDim;
-    plan.output = plan.spatial_axes == kUnknownDim ? unknown_shape_of_rank(ctx, input.rank())
-                                                   : checked_shape(ctx, dims);
+    plan.output = shape_without_block(ctx, plan.spatial_axes);
     return plan;
   }
+  std::vector<std::int64_t> dims(input.dims());
   const Ints& block = *plan.block;
   const std::int64_t blocks = block_count(ctx, block);
   if (dims[0] != kUnknownDim) {
