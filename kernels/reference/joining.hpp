@@ -1,4 +1,5 @@
-// Kernels that join tensors along an axis or cut one apart: ConcatV2, Pack, Unpack, Split, SplitV.
+// Kernels that join tensors along an axis or cut one apart: ConcatV2, Concat, Pack, Unpack, Split,
+// SplitV.
 //
 // All five move whole blocks of bytes. Viewed around the axis, the whole tensor is [outer, rest]
 // and each piece is [outer, width]: row o of the whole is row o of every piece, side by side.
@@ -67,6 +68,16 @@ inline void concat_v2_kernel(const Node& node, const std::vector<Tensor>& in,
   join_blocks(pieces, axis, out[0]);
 }
 
+// Concat(concat_dim, values...): the axis comes first.
+inline void concat_kernel(const Node& node, const std::vector<Tensor>& in,
+                          std::vector<Tensor>& out) {
+  const InferContext ctx = known_context(node, in);
+  std::vector<const Tensor*> pieces;
+  for (std::size_t i = 1; i < in.size(); ++i) pieces.push_back(&in[i]);
+  const int axis = ops::array::concat_axis(ctx, in[0].to_int64_vector().at(0), in[1].rank());
+  join_blocks(pieces, axis, out[0]);
+}
+
 inline void pack_kernel(const Node& node, const std::vector<Tensor>& in,
                         std::vector<Tensor>& out) {
   const InferContext ctx = known_context(node, in);
@@ -98,6 +109,7 @@ inline void split_v_kernel(const Node& node, const std::vector<Tensor>& in,
 
 inline void register_joining_kernels(KernelTable& table) {
   table["ConcatV2"] = concat_v2_kernel;
+  table["Concat"] = concat_kernel;
   table["Pack"] = pack_kernel;
   table["Unpack"] = unpack_kernel;
   table["Split"] = split_kernel;

@@ -5,7 +5,7 @@
 //   case Add float32 [2, 3] [3]          a name for failure messages (the rest of the line)
 //   op Add
 //   attr T type float32                  also: bool 0|1, int 3, float 0.2, string SAME,
-//                                        ints [0,-1]
+//                                        ints [0,-1], shape [2,-1] (-1 unknown) or shape ?
 //   in float32 [2,3] 1.5 -2.0 ...        one line per input: dtype, shape, row-major values
 //   out bool [2,3] 1 0 ...               one line per output TensorFlow returned, or
 //   fails                                TensorFlow refused the inputs
@@ -112,6 +112,7 @@ class Reader {
     if (kind == "float") return std::strtof(value.c_str(), nullptr);
     if (kind == "string") return value;
     if (kind == "ints") return Ints(int_list(value));
+    if (kind == "shape") return value == "?" ? Shape::unknown_rank() : Shape(int_list(value));
     fail("unknown attribute kind", kind);
   }
 

@@ -1,4 +1,5 @@
-// Ops that join tensors along an axis or cut one apart: ConcatV2, Pack, Unpack, Split, SplitV.
+// Ops that join tensors along an axis or cut one apart: ConcatV2 (and its first version Concat),
+// Pack, Unpack, Split, SplitV.
 #pragma once
 
 #include "common.hpp"
@@ -41,23 +42,17 @@ inline int concat_axis(const InferContext& ctx, std::int64_t axis, int rank) {
   return normalize_axis(ctx, axis, rank);
 }
 
-// ConcatV2(values..., axis): N values of dtype T, then the axis (Tidx).
-inline std::vector<TensorType> infer_concat_v2(const InferContext& ctx) {
-  const int n = ctx.num_inputs() - 1;
-  expect_count_attr(ctx, "N", n);
-  expect_index_type_attr(ctx, "Tidx");
-  for (int i = 0; i < n; ++i) ctx.expect_dtype_attr(i, "T");
-  ctx.expect_dtype_attr(n, "Tidx");
-  expect_scalar(ctx, n);
-  const DType dtype = ctx.dtype(0);
-  const int rank = common_rank(ctx, 0, n);
-  const std::optional<std::int64_t> axis_value = known_scalar(ctx, n);
-  if (rank < 0) return {{dtype, Shape::unknown_rank()}};
-  if (!axis_value) return {{dtype, Shape::unknown_dims(rank)}};
+// The shape of inputs [first, first + n) joined along the axis that input `axis_input` holds.
+inline Shape concat_shape(const InferContext& ctx, int first, int n, int axis_input) {
+  expect_scalar(ctx, axis_input);
+  const int rank = common_rank(ctx, first, first + n);
+  const std::optional<std::int64_t> axis_value = known_scalar(ctx, axis_input);
+  if (rank < 0) return Shape::unknown_rank();
+  if (!axis_value) return Shape::unknown_dims(rank);
   const int axis = concat_axis(ctx, *axis_value, rank);
   std::vector<std::int64_t> dims(static_cast<std::size_t>(rank), kUnknownDim);
   std::int64_t joined = 0;  // the sum along the axis, kUnknownDim once any part is unknown
-  for (int i = 0; i < n; ++i) {
+  for (int i = first; i < first + n; ++i) {
     const Shape& s = ctx.shape(i);
     if (!s.has_rank()) {
       joined = kUnknownDim;
@@ -73,7 +68,25 @@ inline std::vector<TensorType> infer_concat_v2(const InferContext& ctx) {
     joined = unknown ? kUnknownDim : checked_add(joined, s.dim(axis));
   }
   dims[static_cast<std::size_t>(axis)] = joined;
-  return {{dtype, checked_shape(ctx, dims)}};
+  return checked_shape(ctx, dims);
+}
+
+// ConcatV2(values..., axis): N values of dtype T, then the axis (Tidx).
+inline std::vector<TensorType> infer_concat_v2(const InferContext& ctx) {
+  const int n = ctx.num_inputs() - 1;
+  expect_count_attr(ctx, "N", n);
+  expect_index_type_attr(ctx, "Tidx");
+  for (int i = 0; i < n; ++i) ctx.expect_dtype_attr(i, "T");
+  ctx.expect_dtype_attr(n, "Tidx");
+  return {{ctx.dtype(0), concat_shape(ctx, 0, n, n)}};
+}
+
+// Concat(concat_dim, values...): TensorFlow's first concat, with the int32 axis in front.
+inline std::vector<TensorType> infer_concat(const InferContext& ctx) {
+  const int n = ctx.num_inputs() - 1;
+  expect_count_attr(ctx, "N", n);
+  expect_dtype(ctx, 0, DType::int32);
+  return {{ctx.dtype(1), concat_shape(ctx, 1, n, 0)}};
 }
 
 // Pack stacks N tensors of one shape along a new axis.
