@@ -143,10 +143,11 @@ inline Shape volume_shape(const VolumeLayout& layout, std::int64_t batch, const 
   return Shape(dims);
 }
 
-// window() for one spatial dimension, with two differences the ops that use it share with
+// window() for one spatial dimension, with the differences the ops that use it share with
 // TensorFlow's kernels for them: an unknown window size still sizes a SAME output, and an
-// empty input or a VALID or EXPLICIT window larger than its padded input gives an empty
-// output, not an error.
+// empty input gives an empty output. So does a VALID or EXPLICIT window somewhat larger than
+// its padded input: TensorFlow sizes the output (padded - effective_k + stride) / stride,
+// truncated toward zero, and refuses only a negative size.
 inline Window volume_window(const InferContext& ctx, std::int64_t in, std::int64_t k,
                             std::int64_t stride, std::int64_t dilation, const std::string& padding,
                             std::int64_t before, std::int64_t after) {
@@ -160,6 +161,11 @@ inline Window volume_window(const InferContext& ctx, std::int64_t in, std::int64
     const std::int64_t padded =
         padding == "EXPLICIT" ? checked_add(checked_add(in, before), after) : in;
     if (padded < effective_k) {
+      if (padded - effective_k + stride <= -stride) {
+        throw ctx.error(Errc::shape_mismatch, "window is larger than its padded input")
+            .expected("a window of at most " + std::to_string(padded + 2 * stride - 1))
+            .found("input " + std::to_string(in) + ", window " + std::to_string(effective_k));
+      }
       Window empty;
       empty.out = 0;
       if (padding == "EXPLICIT") {
