@@ -11,6 +11,7 @@
 
 #include "array.hpp"
 #include "conv.hpp"
+#include "conv_transpose.hpp"
 #include "eigen_unary.hpp"
 #include "einsum.hpp"
 #include "elementwise.hpp"
@@ -28,6 +29,8 @@ inline const KernelFactoryTable& kernel_table() {
          {"Conv2D", "DepthwiseConv2dNative", "_FusedConv2D", "_FusedDepthwiseConv2dNative"}) {
       t[op] = make_conv_kernel;
     }
+    t["Conv2DBackpropInput"] = make_conv_transpose_kernel;
+    t["Conv3DBackpropInputV2"] = make_conv_transpose_kernel;
     for (const char* op :
          {"MatMul", "_FusedMatMul", "BatchMatMul", "BatchMatMulV2", "BatchMatMulV3",
           "_FusedBatchMatMulV2"}) {

@@ -4,11 +4,18 @@
 #pragma once
 
 #include "conv.hpp"
+#include "conv_volume.hpp"
+#include "crop_and_resize.hpp"
 #include "einsum.hpp"
+#include "fake_quant.hpp"
 #include "kernel.hpp"
+#include "lrn.hpp"
 #include "matmul.hpp"
 #include "normalization.hpp"
+#include "patches.hpp"
 #include "pool.hpp"
+#include "pool_volume.hpp"
+#include "resize.hpp"
 #include "softmax.hpp"
 
 namespace kiln::reference {
@@ -30,6 +37,21 @@ inline void register_nn_kernels(KernelTable& table) {
   table["Einsum"] = nn::einsum_kernel;
   table["Softmax"] = nn::softmax_kernel;
   table["LogSoftmax"] = nn::softmax_kernel;
+  table["Conv3D"] = nn::conv3d_kernel;
+  table["Conv2DBackpropInput"] = nn::conv2d_backprop_input_kernel;
+  table["Conv3DBackpropInputV2"] = nn::conv3d_backprop_input_kernel;
+  table["MaxPool3D"] = nn::max_pool3d_kernel;
+  table["AvgPool3D"] = nn::avg_pool3d_kernel;
+  table["MaxPoolV2"] = nn::max_pool_v2_kernel;
+  table["LRN"] = nn::lrn_kernel;
+  table["ResizeBilinear"] = nn::resize_bilinear_kernel;
+  table["ResizeNearestNeighbor"] = nn::resize_nearest_neighbor_kernel;
+  table["ResizeBicubic"] = nn::resize_bicubic_kernel;
+  table["ResizeArea"] = nn::resize_area_kernel;
+  table["CropAndResize"] = nn::crop_and_resize_kernel;
+  table["ExtractImagePatches"] = nn::extract_image_patches_kernel;
+  table["FakeQuantWithMinMaxArgs"] = nn::fake_quant_args_kernel;
+  table["FakeQuantWithMinMaxVars"] = nn::fake_quant_vars_kernel;
 }
 
 }  // namespace kiln::reference

@@ -48,6 +48,20 @@ void dispatch_float_or_wide_int(const Node& node, DType type, Fn&& fn) {
   }
 }
 
+// Every numeric type: int8 and uint8 besides the ones above (image ops, which read any
+// pixel type as float).
+template <class Fn>
+void dispatch_numeric(const Node& node, DType type, Fn&& fn) {
+  switch (type) {
+    case DType::int8:
+      return fn(type_tag<std::int8_t>{});
+    case DType::uint8:
+      return fn(type_tag<std::uint8_t>{});
+    default:
+      return dispatch_float_or_wide_int(node, type, fn);
+  }
+}
+
 // Sums are kept in float for the 16-bit floats (as TensorFlow does), in double for double, and
 // in uint64 for integers: unsigned arithmetic wraps like TensorFlow's int kernels do in
 // practice, where signed overflow would be undefined behaviour.
