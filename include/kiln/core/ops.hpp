@@ -4,10 +4,12 @@
 
 #include "op_def.hpp"
 #include "ops/array.hpp"
+#include "ops/checks.hpp"
 #include "ops/dataflow.hpp"
 #include "ops/fused.hpp"
 #include "ops/math.hpp"
 #include "ops/nn.hpp"
+#include "ops/random.hpp"
 
 namespace kiln {
 
@@ -19,6 +21,8 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_math_ops(c);
     ops::register_nn_ops(c);
     ops::register_fused_ops(c);
+    ops::register_random_ops(c);
+    ops::register_check_ops(c);
     return c;
   }();
   return catalogue;
