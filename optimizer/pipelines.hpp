@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "absorb_pool_pad.hpp"
+#include "drop_checks.hpp"
 #include "einsum_to_matmul.hpp"
 #include "fold_affine.hpp"
 #include "fold_constants.hpp"
@@ -49,11 +50,12 @@ inline Pipeline o2() {
   };
 }
 
-// Every pass, in the order O2 meets them, then the `fuse` group.
+// Every pass, in the order O2 meets them, then the `fuse` group and the passes no level runs.
 inline std::vector<Pass> all_passes() {
   std::vector<Pass> passes = {fold_constants_pass(), simplify_pass()};
   for (Pass& p : fusion_passes()) passes.push_back(std::move(p));
   passes.push_back(fuse_pass());
+  passes.push_back(drop_checks_pass());
   return passes;
 }
 
