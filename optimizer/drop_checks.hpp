@@ -40,9 +40,8 @@ inline PassResult drop_checks(Graph& graph, PassContext&) {
       if (std::find(controls.begin(), controls.end(), id) == controls.end()) continue;
       controls.erase(std::remove(controls.begin(), controls.end(), id), controls.end());
       for (NodeId c : check.control_inputs) {
-        if (c != static_cast<NodeId>(i) && std::find(controls.begin(), controls.end(), c) == controls.end()) {
-          controls.push_back(c);
-        }
+        const bool listed = std::find(controls.begin(), controls.end(), c) != controls.end();
+        if (c != static_cast<NodeId>(i) && !listed) controls.push_back(c);
       }
     }
     names.push_back(check.name + " (" + check.op + ")");

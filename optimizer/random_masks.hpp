@@ -38,10 +38,16 @@ inline bool is_unit_uniform(const std::string& op) {
 // false.
 inline std::optional<bool> compare_unit_interval(const std::string& op, double c) {
   if (std::isnan(c)) return false;
-  if (op == "GreaterEqual") return c <= 0 ? std::optional<bool>(true) : c >= 1 ? std::optional<bool>(false) : std::nullopt;
-  if (op == "Greater") return c < 0 ? std::optional<bool>(true) : c >= 1 ? std::optional<bool>(false) : std::nullopt;
-  if (op == "Less") return c >= 1 ? std::optional<bool>(true) : c <= 0 ? std::optional<bool>(false) : std::nullopt;
-  if (op == "LessEqual") return c >= 1 ? std::optional<bool>(true) : c < 0 ? std::optional<bool>(false) : std::nullopt;
+  // Per op: when every u gives true, and when every u gives false.
+  auto decide = [](bool always_true, bool always_false) -> std::optional<bool> {
+    if (always_true) return true;
+    if (always_false) return false;
+    return std::nullopt;
+  };
+  if (op == "GreaterEqual") return decide(c <= 0, c >= 1);
+  if (op == "Greater") return decide(c < 0, c >= 1);
+  if (op == "Less") return decide(c >= 1, c <= 0);
+  if (op == "LessEqual") return decide(c >= 1, c < 0);
   return std::nullopt;
 }
 
@@ -78,7 +84,8 @@ inline std::optional<bool> decided_mask(const Graph& graph, Value v) {
   if (node.inputs.size() != 2 || mirrored(node.op).empty()) return std::nullopt;
   for (int side = 0; side < 2; ++side) {
     const Node& random = graph.node(node.inputs[static_cast<std::size_t>(side)].node);
-    const std::optional<double> c = uniform_constant(graph, node.inputs[static_cast<std::size_t>(1 - side)]);
+    const Value other = node.inputs[static_cast<std::size_t>(1 - side)];
+    const std::optional<double> c = uniform_constant(graph, other);
     if (!is_unit_uniform(random.op) || !c) continue;
     return compare_unit_interval(side == 0 ? node.op : mirrored(node.op), *c);
   }

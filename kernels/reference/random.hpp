@@ -115,7 +115,9 @@ inline void get_key_counter_kernel(const Node&, const std::vector<Tensor>& in,
   const std::array<std::uint64_t, 2> counter = counter_words(gen);
   out[1].data<std::int64_t>()[0] = static_cast<std::int64_t>(counter[0]);
   out[1].data<std::int64_t>()[1] = static_cast<std::int64_t>(counter[1]);
-  if (out.size() > 2) out[2].data<std::int32_t>()[0] = static_cast<std::int32_t>(ops::random::kAlgPhilox);
+  if (out.size() > 2) {
+    out[2].data<std::int32_t>()[0] = static_cast<std::int32_t>(ops::random::kAlgPhilox);
+  }
 }
 
 }  // namespace random

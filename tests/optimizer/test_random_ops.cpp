@@ -36,9 +36,9 @@ const char* const kCastDropout = R"(
     %x = Placeholder() {dtype = float32, shape = [2,3]}
     %shape = Const() {dtype = int32, value = int32[2] {2, 3}}
     %key = Const() {dtype = int64, value = int64[1] {7}}
-    %counter = Const() {dtype = int64, value = int64[2] {0, 9}}
+    %ctr = Const() {dtype = int64, value = int64[2] {0, 9}}
     %alg = Const() {dtype = int32, value = int32[] {1}}
-    %uniform = StatelessRandomUniformV2(%shape, %key, %counter, %alg) {dtype = float32, Tshape = int32}
+    %uniform = StatelessRandomUniformV2(%shape, %key, %ctr, %alg) {dtype = float32, Tshape = int32}
     %rate = Const() {dtype = float32, value = float32[] {0}}
     %keep = Less(%rate, %uniform) {T = float32}
     %mask = Cast(%keep) {SrcT = bool, DstT = float32, Truncate = false}
@@ -64,8 +64,9 @@ TEST_CASE("dropout at rate 0: the random mask is decided and its random op remov
   CHECK(result.stat("selects on decided random masks removed") == 1);
   CHECK(result.stat("products with one removed") == 1);
   CHECK(result.stat("random ops removed") == 1);
-  CHECK(std::count(result.notes.begin(), result.notes.end(),
-                   "removed random op 'uniform' (RandomUniform): it cannot reach a graph output") == 1);
+  const std::string note =
+      "removed random op 'uniform' (RandomUniform): it cannot reach a graph output";
+  CHECK(std::count(result.notes.begin(), result.notes.end(), note) == 1);
 }
 
 TEST_CASE("a mask cast to numbers, with the random value on the right, is decided too") {

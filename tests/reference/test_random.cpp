@@ -48,9 +48,12 @@ TEST_CASE("Philox4x32-10 gives Random123's known answers") {
   // kat_vectors of Salmon et al.'s Random123 library: philox4x32 with 10 rounds.
   CHECK(Philox::encrypt({0, 0, 0, 0}, {0, 0}) ==
         Philox::Block{0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8});
-  CHECK(Philox::encrypt({0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}) ==
+  const std::uint32_t ones = 0xffffffff;
+  CHECK(Philox::encrypt({ones, ones, ones, ones}, {ones, ones}) ==
         Philox::Block{0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd});
-  CHECK(Philox::encrypt({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}) ==
+  // The digits of pi.
+  CHECK(Philox::encrypt({0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344},
+                        {0xa4093822, 0x299f31d0}) ==
         Philox::Block{0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1});
 }
 
@@ -68,14 +71,16 @@ TEST_CASE("the V2 ops with StatelessRandomGetKeyCounter's key and counter are th
   for (const Tensor& seed : {ints64({1, 2}), ints64({-7, 1LL << 50}), ints32({-1, 9})}) {
     const std::vector<Tensor> key_counter =
         test::run_op("StatelessRandomGetKeyCounter", {seed}, {{"Tseed", seed.dtype()}});
-    for (const char* op : {"StatelessRandomUniform", "StatelessRandomNormal", "StatelessTruncatedNormal"}) {
+    for (const char* op :
+         {"StatelessRandomUniform", "StatelessRandomNormal", "StatelessTruncatedNormal"}) {
       for (DType dtype : {DType::float32, DType::float64, DType::bfloat16}) {
         INFO(op << " " << dtype_name(dtype) << " seed " << seed);
-        const Tensor v1 = test::run_op1(op, {shape, seed}, {{"dtype", dtype}, {"Tseed", seed.dtype()}});
+        const Tensor v1 =
+            test::run_op1(op, {shape, seed}, {{"dtype", dtype}, {"Tseed", seed.dtype()}});
         for (std::int32_t alg : {1, 3}) {  // Philox, and auto-select, which is Philox on CPU
-          const Tensor v2 = test::run_op1(std::string(op) + "V2",
-                                          {shape, key_counter[0], key_counter[1], Tensor::scalar(alg)},
-                                          {{"dtype", dtype}});
+          const Tensor v2 = test::run_op1(
+              std::string(op) + "V2", {shape, key_counter[0], key_counter[1], Tensor::scalar(alg)},
+              {{"dtype", dtype}});
           test::check_equal(v2, v1);
         }
       }
@@ -133,10 +138,10 @@ TEST_CASE("a failed Assert names its node and shows its data") {
           test::run_op("Assert", {Tensor::scalar(false), data, ints32({7})}, everything);
         }).context().found == "[1 2 3 4 5] [7]");
   // Refused before running: a condition that is no boolean scalar, a T that lists other types.
-  CHECK_THROWS_AS(test::run_op("Assert", {Tensor::from<bool>({2}, {true, true})}, {{"T", DTypes{}}}),
-                  Error);
-  CHECK_THROWS_AS(test::run_op("Assert", {Tensor::scalar(true), data}, {{"T", DTypes{DType::int32}}}),
-                  Error);
+  const Tensor two_conditions = Tensor::from<bool>({2}, {true, true});
+  CHECK_THROWS_AS(test::run_op("Assert", {two_conditions}, {{"T", DTypes{}}}), Error);
+  CHECK_THROWS_AS(
+      test::run_op("Assert", {Tensor::scalar(true), data}, {{"T", DTypes{DType::int32}}}), Error);
   CHECK_THROWS_AS(test::run_op("Assert", {Tensor::scalar(true), data}, {{"T", DTypes{}}}), Error);
 }
 

@@ -53,10 +53,12 @@ inline double uniform_double(std::uint32_t high, std::uint32_t low) {
 // [0, 1) in float16 from the low 10 bits and in bfloat16 from the low 7: the same construction
 // in the narrow type (1.m - 1 is exact there too).
 inline half uniform_half(std::uint32_t word) {
-  return half(static_cast<float>(half::from_bits(static_cast<std::uint16_t>((15u << 10) | (word & 0x3ffu)))) - 1.0f);
+  const auto bits = static_cast<std::uint16_t>((15u << 10) | (word & 0x3ffu));
+  return half(static_cast<float>(half::from_bits(bits)) - 1.0f);
 }
 inline bfloat16 uniform_bfloat16(std::uint32_t word) {
-  return bfloat16(static_cast<float>(bfloat16::from_bits(static_cast<std::uint16_t>((127u << 7) | (word & 0x7fu)))) - 1.0f);
+  const auto bits = static_cast<std::uint16_t>((127u << 7) | (word & 0x7fu));
+  return bfloat16(static_cast<float>(bfloat16::from_bits(bits)) - 1.0f);
 }
 
 // sin and cos of one angle. On Linux TensorFlow calls glibc's sincos, whose last bit may differ
