@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "drop_checks.hpp"
 #include "fold_constants.hpp"
 #include "fuse.hpp"
 #include "pass.hpp"
@@ -36,11 +37,12 @@ inline Pipeline o2() {
   return pipeline;
 }
 
-// Every pass, in the order O2 meets them, then the `fuse` group.
+// Every pass, in the order O2 meets them, then the `fuse` group and the passes no level runs.
 inline std::vector<Pass> all_passes() {
   std::vector<Pass> passes = {fold_constants_pass(), simplify_pass()};
   for (Pass& p : fusion_passes()) passes.push_back(std::move(p));
   passes.push_back(fuse_pass());
+  passes.push_back(drop_checks_pass());
   return passes;
 }
 

@@ -4,16 +4,21 @@
 //      their input on, so their readers read the input directly; so do a Transpose by the
 //      identity permutation and a Reshape to the shape its input has. A PlaceholderWithDefault
 //      that is not a graph input can never be fed, so it is its default (how the Keras learning
-//      phase, and with it the training branch, becomes decidable).
+//      phase, and with it the training branch, becomes decidable). A pass-through that is a
+//      graph output and waits on a side effect stays: it is how an Assert guards a result.
 //   2. control edges go, except those from ops with side effects: every op Kiln runs is a pure
 //      function of its inputs, so "run after" changes nothing. NoOp nodes, which exist only to
 //      gather control edges, then go too.
 //   3. duplicates merge (common-subexpression elimination): two nodes with the same op, inputs
 //      and attributes compute the same thing; two constants with equal bytes hold the same
 //      thing. The first in topological order survives.
-//   4. dead code goes: whatever the graph outputs do not need (training branches, summaries,
-//      the other outputs of a FusedBatchNorm's statistics), except the graph inputs, which stay
-//      even when unused so that the signature does not change.
+//   4. random masks that the random numbers cannot change are decided (dropout at rate 0:
+//      random_masks.hpp), and what they settle reads the kept value directly.
+//   5. dead code goes: whatever the graph outputs do not need (training branches, summaries,
+//      the other outputs of a FusedBatchNorm's statistics, a random op nothing reads any more),
+//      except the graph inputs, which stay even when unused so that the signature does not
+//      change. Random ops and side effects that go are counted and named in a note: their
+//      leaving changes what a run does beyond its outputs.
 //
 // The steps repeat until nothing changes (removing an Identity may expose duplicates). Graph
 // inputs and outputs keep their names; an output may end up reading an input directly.
@@ -23,6 +28,7 @@
 #include <unordered_map>
 
 #include "pass.hpp"
+#include "random_masks.hpp"
 #include "rewrite.hpp"
 
 namespace kiln::opt {
@@ -66,6 +72,14 @@ inline std::vector<NodeId> side_effect_controls(const Graph& graph, const Node& 
   return kept;
 }
 
+// True when some output of node `id` is a graph output.
+inline bool feeds_graph_output(const Graph& graph, NodeId id) {
+  for (const Graph::Port& p : graph.outputs()) {
+    if (p.value.node == id) return true;
+  }
+  return false;
+}
+
 // Step 1. Returns the number of nodes bypassed (and removed).
 inline std::size_t bypass_pass_throughs(Graph& graph, PassResult& result) {
   const std::set<NodeId> ports = input_port_nodes(graph);
@@ -78,8 +92,11 @@ inline std::size_t bypass_pass_throughs(Graph& graph, PassResult& result) {
     if (!is_pass_through(node.op) && !unfeedable_default && !identity) continue;
     if (node.inputs.size() < node.outputs.size()) continue;  // malformed: leave it to the verifier
     if (ports.count(id)) continue;
-    // Edges from side effects that ran before this node must now run before its readers.
+    // Edges from side effects that ran before this node must now run before its readers. A
+    // graph output has no reader to pass them to (an Identity waiting on an Assert, as
+    // TensorFlow guards a returned value): that pass-through stays, or the check would be lost.
     const std::vector<NodeId> inherited = side_effect_controls(graph, node);
+    if (!inherited.empty() && feeds_graph_output(graph, id)) continue;
     const std::vector<Value> inputs = node.inputs;
     const std::size_t outputs = node.outputs.size();
     for (std::size_t r = 0; r < graph.size() && !inherited.empty(); ++r) {
@@ -203,6 +220,25 @@ inline std::size_t merge_duplicates(Graph& graph, PassResult& result) {
   return remove_nodes(graph, merged);
 }
 
+// Step 5's report: the random ops and side effects among the nodes dead-code removal is about
+// to take, counted and named.
+inline void report_dead_effects(const Graph& graph, PassResult& result) {
+  const std::vector<bool> live = live_nodes(graph);
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    const Node& node = graph.nodes()[i];
+    if (live[i]) continue;
+    if (has_side_effects(node.op)) {
+      result.count("unreachable side effects removed");
+      result.note("removed '" + node.name + "' (" + node.op +
+                  "): no graph output needs it or waits on it");
+    } else if (is_nondeterministic(node.op)) {
+      result.count("random ops removed");
+      result.note("removed random op '" + node.name + "' (" + node.op +
+                  "): it cannot reach a graph output");
+    }
+  }
+}
+
 }  // namespace simplify_detail
 
 inline PassResult simplify(Graph& graph, PassContext&) {
@@ -213,6 +249,8 @@ inline PassResult simplify(Graph& graph, PassContext&) {
     changes += bypass_pass_throughs(graph, result);
     changes += drop_control_edges(graph, result);
     changes += merge_duplicates(graph, result);
+    changes += bypass_random_masks(graph, result);
+    report_dead_effects(graph, result);
     const std::size_t dead = remove_dead_nodes(graph);
     result.count("dead nodes removed", static_cast<std::int64_t>(dead));
     changes += dead;

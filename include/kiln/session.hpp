@@ -103,6 +103,14 @@ class Options {
     pipeline_ = std::move(passes);
     return *this;
   }
+  // Leave the run-time checks out of every plan (Assert, CheckNumerics: the drop-checks pass
+  // runs before the pipeline): for a deployment that trusts its inputs and wants neither the
+  // checks' cost nor their errors. Off by default: a failed check throws a kiln::Error that
+  // names its node.
+  Options& drop_checks(bool on) {
+    drop_checks_ = on;
+    return *this;
+  }
   // Verify the graph after every optimizer pass, so that a pass that breaks it is named. On by
   // default in debug builds and where KILN_VERIFY_EACH_PASS is defined (the tests); costs a
   // verifier run per pass.
@@ -125,11 +133,15 @@ class Options {
   std::size_t max_plans() const { return max_plans_; }
   const std::optional<opt::Pipeline>& pipeline() const { return pipeline_; }
   bool verify_each() const { return verify_each_; }
+  bool drop_checks() const { return drop_checks_; }
   opt::OnPassFailure on_pass_failure() const { return on_pass_failure_; }
 
-  // The passes compile() runs, in order: the chosen pipeline, or the level's.
+  // The passes compile() runs, in order: the chosen pipeline, or the level's, after drop-checks
+  // when asked.
   opt::Pipeline passes() const {
-    return pipeline_ ? *pipeline_ : opt::pipeline_for_level(opt_level_name(level_));
+    opt::Pipeline passes = pipeline_ ? *pipeline_ : opt::pipeline_for_level(opt_level_name(level_));
+    if (drop_checks_) passes.insert(passes.begin(), opt::drop_checks_pass());
+    return passes;
   }
 
  private:
@@ -139,6 +151,7 @@ class Options {
   std::string signature_ = "serving_default";
   std::size_t max_plans_ = 8;
   std::optional<opt::Pipeline> pipeline_;
+  bool drop_checks_ = false;
 #if !defined(NDEBUG) || defined(KILN_VERIFY_EACH_PASS)
   bool verify_each_ = true;
 #else

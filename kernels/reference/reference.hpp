@@ -5,10 +5,12 @@
 #include <kiln/core/ops.hpp>
 
 #include "array.hpp"
+#include "checks.hpp"
 #include "dataflow.hpp"
 #include "fused.hpp"
 #include "math.hpp"
 #include "nn.hpp"
+#include "random.hpp"
 
 namespace kiln::reference {
 
@@ -20,6 +22,8 @@ inline const KernelTable& kernel_table() {
     register_math_kernels(t);
     register_nn_kernels(t);
     register_fused_kernels(t);
+    register_random_kernels(t);
+    register_check_kernels(t);
     return t;
   }();
   return table;

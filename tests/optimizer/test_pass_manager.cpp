@@ -57,7 +57,8 @@ TEST_CASE("pipelines by name list and by level") {
     CHECK(e.context().found == "inline");
     CHECK(e.context().expected ==
           "fold-constants, simplify, fuse-layer-norm, einsum-to-matmul, "
-          "space-to-batch-to-dilation, move-scale-to-projection, fold-affine, fuse-epilogue, absorb-pool-pad, fuse");
+          "space-to-batch-to-dilation, move-scale-to-projection, fold-affine, fuse-epilogue, "
+          "absorb-pool-pad, fuse, drop-checks");
   }
   CHECK_THROWS_AS(opt::parse_pipeline("simplify,,fuse"), Error);
   CHECK_THROWS_AS(opt::pipeline_for_level("O3"), Error);

@@ -116,6 +116,9 @@ struct OpDef {
   bool side_effects = false;
   // Outputs are not a function of the inputs (random ops): never folded or merged.
   bool nondeterministic = false;
+  // A run-time check (Assert, CheckNumerics): its one effect is to fail the run, and output i,
+  // if it has one, is input i. Has side effects; a plan compiled with drop_checks leaves it out.
+  bool check = false;
   // The epilogue step this op becomes when fused into a convolution or matrix product (see
   // ops/fused.hpp), or "" when it cannot be fused that way.
   std::string epilogue;
@@ -192,6 +195,12 @@ class OpBuilder {
   }
   OpBuilder& nondeterministic() {
     def_.nondeterministic = true;
+    return *this;
+  }
+  // A run-time check, which is a side effect too.
+  OpBuilder& check() {
+    def_.check = true;
+    def_.side_effects = true;
     return *this;
   }
   // Fusable as the activation step `step` of a fused op's epilogue.

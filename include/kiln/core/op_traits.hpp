@@ -29,6 +29,11 @@ inline bool is_nondeterministic(std::string_view op) {
   const OpDef* def = op_catalogue().find(op);
   return !def || def->nondeterministic;
 }
+// A run-time check that may be dropped on request (an unknown op is not: nobody knows).
+inline bool is_check(std::string_view op) {
+  const OpDef* def = op_catalogue().find(op);
+  return def && def->check;
+}
 
 // ---- Memory ------------------------------------------------------------------------------
 

@@ -4,12 +4,14 @@
 
 #include "op_def.hpp"
 #include "ops/array.hpp"
+#include "ops/checks.hpp"
 #include "ops/clip.hpp"
 #include "ops/cumulative.hpp"
 #include "ops/dataflow.hpp"
 #include "ops/fused.hpp"
 #include "ops/math.hpp"
 #include "ops/nn.hpp"
+#include "ops/random.hpp"
 
 namespace kiln {
 
@@ -23,6 +25,8 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_cumulative_ops(c);
     ops::register_nn_ops(c);
     ops::register_fused_ops(c);
+    ops::register_random_ops(c);
+    ops::register_check_ops(c);
     return c;
   }();
   return catalogue;
