@@ -6,6 +6,7 @@
 
 #include "array.hpp"
 #include "dataflow.hpp"
+#include "dynamic.hpp"
 #include "fused.hpp"
 #include "math.hpp"
 #include "nn.hpp"
@@ -20,6 +21,7 @@ inline const KernelTable& kernel_table() {
     register_math_kernels(t);
     register_nn_kernels(t);
     register_fused_kernels(t);
+    register_dynamic_kernels(t);
     return t;
   }();
   return table;

@@ -5,6 +5,7 @@
 #include "op_def.hpp"
 #include "ops/array.hpp"
 #include "ops/dataflow.hpp"
+#include "ops/dynamic.hpp"
 #include "ops/fused.hpp"
 #include "ops/math.hpp"
 #include "ops/nn.hpp"
@@ -19,6 +20,7 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_math_ops(c);
     ops::register_nn_ops(c);
     ops::register_fused_ops(c);
+    ops::register_dynamic_ops(c);
     return c;
   }();
   return catalogue;
