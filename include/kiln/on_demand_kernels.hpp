@@ -77,7 +77,9 @@ class OnDemandKernels {
   }
 
  private:
-  // The kernel of node `id` for these input types, prepared on first use.
+  // The kernel of node `id` for these input and output types, prepared on first use. The output
+  // types belong in the key: a data-dependent op (Where) meets other output sizes with the same
+  // input shapes, and a kernel is prepared for exactly one.
   std::shared_ptr<const PreparedKernel> kernel_for(NodeId id, const Node& node,
                                                    const std::vector<TensorType>& types,
                                                    const std::vector<TensorType>& out_types,
@@ -85,7 +87,9 @@ class OnDemandKernels {
                                                    const std::vector<bool>& constant,
                                                    int threads) const {
     std::string key;
-    for (const TensorType& t : types) key += "|" + t.str();
+    for (const TensorType& t : types) key += t.str() + ",";
+    key += "->";
+    for (const TensorType& t : out_types) key += t.str() + ",";
     std::lock_guard<std::mutex> lock(cache_->mutex);
     std::deque<Entry>& kept = cache_->kernels[id];
     for (const Entry& entry : kept) {
@@ -103,7 +107,7 @@ class OnDemandKernels {
   }
 
   struct Entry {
-    std::string key;  // the input types
+    std::string key;  // the input and output types
     std::shared_ptr<const PreparedKernel> kernel;
   };
   // Shared by copies, so that copies of an interpreter or a plan prepare each kernel once.

@@ -120,3 +120,40 @@ TEST_CASE("a padded suppression and a known segment count have static shapes") {
       {nullptr, nullptr, &count});
   CHECK(summed[0].str() == "float32[4,3]");
 }
+
+TEST_CASE("sizes read from values are checked like sizes read from a file") {
+  // A constant in a hostile file may ask for absurd outputs: each is a kiln::Error (the 1 TiB
+  // tensor limit, or an element count that overflows), never a crash or a huge allocation.
+  const auto i32 = [](std::vector<std::int32_t> v) {
+    return Tensor::from_vector<std::int32_t>({static_cast<std::int64_t>(v.size())}, v);
+  };
+  const auto i64 = [](std::vector<std::int64_t> v) {
+    return Tensor::from_vector<std::int64_t>({static_cast<std::int64_t>(v.size())}, v);
+  };
+  const Tensor one = Tensor::from<float>({1}, {1.0f});
+  // Row 2^30 of 1024 floats: 4 TiB.
+  CHECK_THROWS_AS(test::run_op("DynamicStitch", {i32({1 << 30}), Tensor(DType::float32, {1, 1024})},
+                               {{"N", std::int64_t{1}}, {"T", DType::float32}}),
+                  Error);
+  const std::int64_t big = std::int64_t{1} << 31;
+  CHECK_THROWS_AS(test::run_op("SparseToDense",
+                               {i64({0, 0}).reshaped(Shape{1, 2}), i64({big, big}), one,
+                                Tensor::scalar<float>(0.0f)},
+                               {{"T", DType::float32}, {"Tindices", DType::int64}}),
+                  Error);
+  CHECK_THROWS_AS(test::run_op("UnsortedSegmentSum",
+                               {one, i32({0}), Tensor::scalar<std::int64_t>(std::int64_t{1} << 62)},
+                               {{"T", DType::float32},
+                                {"Tindices", DType::int32},
+                                {"Tnumsegments", DType::int64}}),
+                  Error);
+  CHECK_THROWS_AS(test::run_op("SparseFillEmptyRows",
+                               {Tensor(DType::int64, Shape{0, 2}), Tensor(DType::float32, Shape{0}),
+                                i64({std::int64_t{1} << 50, 2}), Tensor::scalar<float>(0.0f)},
+                               {{"T", DType::float32}}),
+                  Error);
+  CHECK_THROWS_AS(test::run_op("SparseReshape",
+                               {Tensor(DType::int64, Shape{0, 2}),
+                                i64({std::int64_t{1} << 40, std::int64_t{1} << 40}), i64({-1})}),
+                  Error);
+}
