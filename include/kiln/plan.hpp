@@ -10,7 +10,7 @@
 // to the caller) and nothing else: intermediates live in the instance's arena, constants and
 // reordered weights belong to the plan, and the kernels only compute. (Two exceptions, outside
 // Kiln's loop: oneDNN's execute() builds a small argument map, and a node on the reference
-// fallback wraps its buffers in Tensor views.)
+// fallback wraps its buffers in Tensor views. Dynamic steps, below, allocate by design.)
 //
 // Where each value lives is a Slot: the arena (at the planned offset), a constant, a graph
 // input (the caller's buffer), a graph output (a tensor allocated per run), or a dynamic step's
@@ -26,7 +26,9 @@
 // type inference runs on its actual input values to size its outputs, which are allocated for
 // this run only, and the backend's kernel for those shapes computes them (on_demand_kernels.hpp
 // keeps the last few prepared kernels per node). Static steps after it read its outputs through
-// its slots. The summary marks each dynamic step and says why it is one.
+// its slots, so one plan serves every size the data produces. The summary marks each dynamic
+// step and says why it is one. A graph without data-dependent ops has no dynamic step and runs
+// exactly as before.
 #pragma once
 
 #include <algorithm>

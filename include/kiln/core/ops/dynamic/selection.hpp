@@ -65,7 +65,8 @@ inline UniquePlan plan_unique(const Tensor& x) {
         position = seen.emplace(static_cast<std::int64_t>(p[i]), fresh).first->second;
       } else {
         const double v = to_double(p[i]);
-        if (!std::isnan(v)) position = seen.emplace(v == 0.0 ? 0.0 : v, fresh).first->second;
+        const double key = v == 0.0 ? 0.0 : v;  // -0 keys as 0
+        if (!std::isnan(v)) position = seen.emplace(key, fresh).first->second;
       }
       if (position == fresh) plan.firsts.push_back(i);
       plan.index[static_cast<std::size_t>(i)] = position;
