@@ -8,8 +8,9 @@
 // It runs on a backend's kernels, one kernel per op: the reference kernels by default, or the
 // `cpu` backend's (oneDNN), exactly the kernels a compiled plan uses, so that eager versus
 // optimized isolates what the graph optimizations buy. Like TensorFlow's eager runtime it keeps
-// each node's prepared kernel for the input shapes it has seen (a oneDNN primitive and its
-// reordered weights are made on the first run, not on every one); buffers stay fresh.
+// each node's prepared kernel for the shapes it has seen, the last few of them
+// (on_demand_kernels.hpp: a oneDNN primitive and its reordered weights are made on the first
+// run, not on every one); buffers stay fresh.
 #pragma once
 
 #include <map>
