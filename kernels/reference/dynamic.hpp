@@ -3,10 +3,10 @@
 // same values, and fills them following the same plan.
 #pragma once
 
-#include "partition.hpp"
-#include "segments.hpp"
-#include "selection.hpp"
-#include "sparse.hpp"
+#include "dynamic/partition.hpp"
+#include "dynamic/segments.hpp"
+#include "dynamic/selection.hpp"
+#include "dynamic/sparse.hpp"
 
 namespace kiln::reference {
 

@@ -8,7 +8,7 @@
 
 #include <kiln/core/ops.hpp>
 
-#include "kernel.hpp"
+#include "../kernel.hpp"
 
 namespace kiln::reference::dynamic {
 
