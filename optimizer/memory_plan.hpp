@@ -41,8 +41,17 @@ struct PlannedBuffer {
   std::vector<int> tensors;  // indices into MemoryPlan::tensors, the producer of the bytes first
 };
 
+// A scheduled node whose output shapes are known only at run time: a data-dependent op (Where,
+// NonMaxSuppression, ...) or a node that reads such an output. Its outputs live outside the
+// arena, allocated when it runs (see memory_planner.hpp, dynamic_steps()).
+struct DynamicStep {
+  NodeId node = -1;
+  std::string why;  // "output int64[?,2] is sized by the values", "reads where, sized at run time"
+};
+
 struct MemoryPlan {
   std::vector<NodeId> schedule;  // step i runs schedule[i]
+  std::vector<DynamicStep> dynamic;  // the steps planned at run time, in schedule order
   std::vector<PlannedTensor> tensors;
   std::vector<PlannedBuffer> buffers;
   std::int64_t alignment = 64;
@@ -60,6 +69,12 @@ struct MemoryPlan {
   std::int64_t offset_of(Value v) const {
     const PlannedTensor* t = find(v);
     return t ? buffers[static_cast<std::size_t>(t->buffer)].offset : -1;
+  }
+  const DynamicStep* find_dynamic(NodeId node) const {
+    for (const DynamicStep& d : dynamic) {
+      if (d.node == node) return &d;
+    }
+    return nullptr;
   }
   int count(PlannedTensor::Kind kind) const {
     int n = 0;

@@ -149,6 +149,36 @@ inline std::vector<NodeId> execution_schedule(const Graph& graph) {
   return schedule;
 }
 
+// The scheduled nodes whose output shapes are known only at run time, and why. Once every graph
+// input's shape is concrete, a shape that type inference still leaves open is decided by values:
+// the data a data-dependent op (Where, NonMaxSuppression, ...) reads, or a shape input computed
+// from data. Such a node is a dynamic step, and so is every node that reads an open-shaped
+// output (its kernel cannot be prepared for shapes nobody knows yet). With a graph input of
+// open shape nothing is dynamic: the planner then asks for concrete shapes, as always.
+inline std::vector<DynamicStep> dynamic_steps(const Graph& graph,
+                                              const std::vector<NodeId>& schedule) {
+  for (const Graph::Port& p : graph.inputs()) {
+    if (!graph.type_of(p.value).shape.is_fully_known()) return {};
+  }
+  std::vector<DynamicStep> steps;
+  for (NodeId id : schedule) {
+    const Node& node = graph.node(id);
+    std::string why;
+    for (Value in : node.inputs) {
+      if (why.empty() && !graph.type_of(in).shape.is_fully_known()) {
+        why = "reads " + graph.value_name(in) + ", sized at run time";
+      }
+    }
+    for (const TensorType& out : node.outputs) {
+      if (why.empty() && !out.shape.is_fully_known()) {
+        why = "output " + out.str() + " is sized by the values";
+      }
+    }
+    if (!why.empty()) steps.push_back({id, std::move(why)});
+  }
+  return steps;
+}
+
 namespace memory_detail {
 
 // Union-find over tensor groups that share bytes (views, in-place outputs).
@@ -181,14 +211,16 @@ inline std::int64_t byte_size(const Graph& graph, Value v) {
 
 }  // namespace memory_detail
 
-// Plans every intermediate of `graph`, whose scheduled nodes must have fully known output shapes
-// (run type inference with concrete input shapes first). Throws an Error naming the first value
-// whose shape is not concrete.
+// Plans every intermediate of `graph`, whose inputs must have concrete shapes (run type
+// inference with them first). The outputs of dynamic steps (dynamic_steps() above) stay outside
+// the arena; every other scheduled node must have fully known output shapes. Throws an Error
+// naming the first value whose shape is not concrete.
 inline MemoryPlan make_memory_plan(const Graph& graph, const MemoryPlanOptions& options = {}) {
   using memory_detail::Groups;
   MemoryPlan plan;
   plan.alignment = options.alignment;
   plan.schedule = execution_schedule(graph);
+  plan.dynamic = dynamic_steps(graph, plan.schedule);
   const int steps = static_cast<int>(plan.schedule.size());
 
   // Every value the schedule produces, with the step that produces it and its last reader.
@@ -199,6 +231,7 @@ inline MemoryPlan make_memory_plan(const Graph& graph, const MemoryPlanOptions& 
     const NodeId id = plan.schedule[static_cast<std::size_t>(step)];
     const Node& node = graph.node(id);
     const OpDef* def = op_catalogue().find(node.op);
+    if (plan.find_dynamic(id)) continue;  // allocated when it runs
     for (std::size_t i = 0; i < node.outputs.size(); ++i) {
       PlannedTensor t;
       t.value = {id, static_cast<int>(i)};

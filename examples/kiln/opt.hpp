@@ -196,6 +196,11 @@ inline int opt(const OptFlags& flags) {
            << opt::format_bytes(report.memory->arena_bytes) << ", lower bound "
            << opt::format_bytes(report.memory->lower_bound_bytes) << ", naive "
            << opt::format_bytes(report.memory->naive_bytes) << "\n";
+      // Nodes whose shapes the data decides: outside the arena, sized when they run.
+      for (const opt::DynamicStep& d : report.memory->dynamic) {
+        text << "dynamic step " << graph.node(d.node).name << " (" << graph.node(d.node).op
+             << "): " << d.why << "\n";
+      }
     } else {
       text << "no memory plan: " << planned.why_none << "\n";
     }

@@ -34,7 +34,8 @@ inline Json memory_plan_json(const opt::MemoryPlan& plan) {
           {"naive_bytes", plan.naive_bytes},
           {"lower_bound_bytes", plan.lower_bound_bytes},
           {"tensors", plan.tensors.size()},
-          {"in_place", plan.count(opt::PlannedTensor::Kind::in_place)}};
+          {"in_place", plan.count(opt::PlannedTensor::Kind::in_place)},
+          {"dynamic_steps", plan.dynamic.size()}};
 }
 
 inline Json report_json(const opt::PipelineReport& report) {

@@ -8,19 +8,20 @@
 // It runs on a backend's kernels, one kernel per op: the reference kernels by default, or the
 // `cpu` backend's (oneDNN), exactly the kernels a compiled plan uses, so that eager versus
 // optimized isolates what the graph optimizations buy. Like TensorFlow's eager runtime it keeps
-// each node's prepared kernel for the input shapes it has seen (a oneDNN primitive and its
-// reordered weights are made on the first run, not on every one); buffers stay fresh.
+// each node's prepared kernel for the shapes it has seen, the last few of them
+// (on_demand_kernels.hpp: a oneDNN primitive and its reordered weights are made on the first
+// run, not on every one); buffers stay fresh.
 #pragma once
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "backend.hpp"
 #include "core/verify.hpp"
 #include "kernels/reference/reference.hpp"
+#include "on_demand_kernels.hpp"
 
 namespace kiln {
 
@@ -32,8 +33,11 @@ class EagerInterpreter {
   // `threads` is the thread count the backend's kernels get (0: the runtime's default).
   explicit EagerInterpreter(const Graph& graph, Backend backend = Backend::reference,
                             int threads = 0)
-      : graph_(graph), backend_(backend), def_(&require_backend(backend)) {
-    threads_ = def_->threads.resolve(threads);
+      : graph_(graph),
+        backend_(backend),
+        def_(&require_backend(backend)),
+        threads_(def_->threads.resolve(threads)),
+        kernels_(*def_, threads_) {
     verify(graph_);
     plan();
   }
@@ -72,8 +76,7 @@ class EagerInterpreter {
         for (Value in : node.inputs) {
           args.push_back(values[static_cast<std::size_t>(in.node)][static_cast<std::size_t>(in.index)]);
         }
-        values[id] = backend_ == Backend::reference ? reference::evaluate(node, args)
-                                                    : evaluate_on_backend(step.node, args);
+        values[id] = kernels_.run(step.node, node, args, step.constant_inputs);
       }
       for (Value dead : step.releases) {
         values[static_cast<std::size_t>(dead.node)][static_cast<std::size_t>(dead.index)] = Tensor();
@@ -114,7 +117,8 @@ class EagerInterpreter {
  private:
   struct Step {
     NodeId node;
-    std::vector<Value> releases;  // values whose last reader is this step
+    std::vector<Value> releases;        // values whose last reader is this step
+    std::vector<bool> constant_inputs;  // inputs that are constants (weights to prepare with)
   };
 
   // Keeps the nodes the outputs depend on (through data and control edges), in topological
@@ -135,76 +139,15 @@ class EagerInterpreter {
     std::map<Value, std::size_t> last_reader;
     for (NodeId id : graph_.topological_order()) {
       if (!needed[static_cast<std::size_t>(id)]) continue;
-      for (Value in : graph_.node(id).inputs) last_reader[in] = steps_.size();
-      steps_.push_back({id, {}});
+      Step step{id, {}, {}};
+      for (Value in : graph_.node(id).inputs) {
+        last_reader[in] = steps_.size();
+        step.constant_inputs.push_back(comes_from_constant(in));
+      }
+      steps_.push_back(std::move(step));
     }
     for (const Graph::Port& p : graph_.outputs()) last_reader.erase(p.value);  // outputs live on
     for (const auto& [value, step] : last_reader) steps_[step].releases.push_back(value);
-  }
-
-  // One node on the backend's kernel: inference sizes the outputs (and validates, as in
-  // reference::evaluate), the kernel prepared for these input shapes computes them into fresh
-  // tensors.
-  std::vector<Tensor> evaluate_on_backend(NodeId id, const std::vector<Tensor>& inputs) const {
-    const Node& node = graph_.node(id);
-    const OpDef& def = op_catalogue().at(node);
-    if (node.op == "Const" || node.op == "Placeholder" || def.forwards_inputs) {
-      return reference::evaluate(node, inputs);  // nothing to compute
-    }
-    std::vector<TensorType> types;
-    std::vector<const Tensor*> values;
-    for (const Tensor& t : inputs) {
-      types.push_back({t.dtype(), t.shape()});
-      values.push_back(&t);
-    }
-    const std::vector<TensorType> out_types = infer_node(node, types, values);
-    std::vector<Tensor> outputs;
-    for (const TensorType& t : out_types) {
-      if (!t.shape.is_fully_known()) {
-        throw node.error(Errc::internal, "output shape unknown although every input is known")
-            .found(t.shape.str());
-      }
-      outputs.emplace_back(t.dtype, t.shape);
-    }
-    // Tiny ops run on one thread, as in a compiled plan, and are prepared so.
-    const int op_threads =
-        def_->threads.threads_for(KernelRequest(node, types, out_types), threads_);
-    ThreadScope threads(def_->threads, op_threads);
-    const PreparedKernel& kernel = kernel_for(id, types, out_types, inputs, op_threads);
-    std::unique_ptr<KernelState> state = kernel.make_state();
-    Tensor scratch(DType::uint8, Shape{static_cast<std::int64_t>(kernel.scratch_bytes() + 1)});
-    std::vector<const void*> in;
-    for (const Tensor& t : inputs) in.push_back(t.raw());
-    std::vector<void*> out;
-    for (Tensor& t : outputs) out.push_back(t.raw());
-    KernelArgs args;
-    args.inputs = in.data();
-    args.outputs = out.data();
-    args.scratch = scratch.raw();
-    args.state = state.get();
-    kernel.run(args);
-    if (def_->finish) def_->finish();
-    return outputs;
-  }
-
-  // The kernel of node `id` for these input types, prepared on first use. Inputs that come
-  // from constants are handed to prepare() as such, so weights are reordered once.
-  const PreparedKernel& kernel_for(NodeId id, const std::vector<TensorType>& types,
-                                   const std::vector<TensorType>& out_types,
-                                   const std::vector<Tensor>& inputs, int threads) const {
-    std::string key = std::to_string(id);
-    for (const TensorType& t : types) key += "|" + t.str();
-    std::lock_guard<std::mutex> lock(kernels_->mutex);
-    auto it = kernels_->cache.find(key);
-    if (it != kernels_->cache.end()) return *it->second;
-    const Node& node = graph_.node(id);
-    KernelRequest request(node, types, out_types);
-    request.threads = threads;
-    for (std::size_t i = 0; i < inputs.size(); ++i) {
-      request.constants.push_back(comes_from_constant(node.inputs[i]) ? &inputs[i] : nullptr);
-    }
-    KernelPtr kernel = make_kernel(*def_, request);
-    return *kernels_->cache.emplace(key, std::move(kernel)).first->second;
   }
 
   // Whether `v` is a Const, possibly seen through views, and not a graph input.
@@ -238,18 +181,12 @@ class EagerInterpreter {
     }
   }
 
-  // Prepared kernels by node and input types, shared by the copies of this interpreter.
-  struct KernelCache {
-    std::mutex mutex;
-    std::map<std::string, KernelPtr> cache;
-  };
-
   Graph graph_;  // a copy: constants are shared handles, so this is cheap and lifetime-safe
   Backend backend_;
   const BackendDef* def_;  // the registry's entry for backend_
   int threads_ = 0;
+  OnDemandKernels kernels_;  // each node's kernel, prepared for the shapes it runs with
   std::vector<Step> steps_;
-  std::shared_ptr<KernelCache> kernels_ = std::make_shared<KernelCache>();
 };
 
 // One-shot convenience: verify, plan and run.

@@ -10,11 +10,25 @@
 // to the caller) and nothing else: intermediates live in the instance's arena, constants and
 // reordered weights belong to the plan, and the kernels only compute. (Two exceptions, outside
 // Kiln's loop: oneDNN's execute() builds a small argument map, and a node on the reference
-// fallback wraps its buffers in Tensor views.)
+// fallback wraps its buffers in Tensor views. Dynamic steps, below, allocate by design.)
 //
 // Where each value lives is a Slot: the arena (at the planned offset), a constant, a graph
-// input (the caller's buffer), or a graph output (a tensor allocated per run). Views (Reshape,
-// Identity, ...) take the slot of what they view and cost no step.
+// input (the caller's buffer), a graph output (a tensor allocated per run), or a dynamic step's
+// output (below). Views (Reshape, Identity, ...) take the slot of what they view and cost no
+// step.
+//
+// Dynamic steps. Some ops size their output from the values of their inputs (Where, Unique,
+// NonMaxSuppression, ...: core/ops/dynamic.hpp), so even with concrete input shapes type
+// inference leaves a "?" there, and in everything that reads such an output. The plan covers
+// the static part as above: every node whose input and output shapes are known after inference
+// gets a prepared kernel and arena slots. The others (the memory planner lists them, with the
+// reason, in MemoryPlan::dynamic) run as dynamic steps, in the same schedule: when one comes up,
+// type inference runs on its actual input values to size its outputs, which are allocated for
+// this run only, and the backend's kernel for those shapes computes them (on_demand_kernels.hpp
+// keeps the last few prepared kernels per node). Static steps after it read its outputs through
+// its slots, so one plan serves every size the data produces. The summary marks each dynamic
+// step and says why it is one. A graph without data-dependent ops has no dynamic step and runs
+// exactly as before.
 #pragma once
 
 #include <algorithm>
@@ -22,11 +36,13 @@
 #include <cstring>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "backend.hpp"
 #include "core/ops.hpp"
+#include "on_demand_kernels.hpp"
 #include "optimizer/memory_planner.hpp"
 
 namespace kiln {
@@ -42,7 +58,8 @@ class Plan {
   struct StepInfo {
     std::string node, op, epilogue, implementation, output;
     bool fallback = false;
-    int threads = 0;  // the threads it runs with
+    int threads = 0;      // the threads it runs with
+    std::string dynamic;  // why it is a dynamic step (see above), or "" for a prepared one
   };
 
   class Instance {
@@ -59,6 +76,7 @@ class Plan {
   Plan(Graph graph, PlanOptions options)
       : graph_(std::move(graph)), options_(options), backend_(&require_backend(options.backend)) {
     options_.threads = backend_->threads.resolve(options_.threads);
+    dynamic_kernels_.emplace(*backend_, options_.threads);
     memory_ = opt::make_memory_plan(graph_);
     assign_slots();
     prepare_steps();
@@ -72,6 +90,7 @@ class Plan {
     return static_cast<std::size_t>(
         std::count_if(info_.begin(), info_.end(), [](const StepInfo& s) { return s.fallback; }));
   }
+  std::size_t dynamic_count() const { return memory_.dynamic.size(); }
 
   std::unique_ptr<Instance> make_instance() const {
     auto instance = std::make_unique<Instance>();
@@ -86,7 +105,7 @@ class Plan {
       if (slot.kind == Slot::constant) instance->slots_[s] = const_cast<void*>(slot.data);
     }
     for (const Step& step : steps_) {
-      instance->states_.push_back(step.kernel->make_state());
+      instance->states_.push_back(step.kernel ? step.kernel->make_state() : nullptr);
       instance->step_inputs_.emplace_back(step.inputs.size(), nullptr);
       instance->step_outputs_.emplace_back(step.outputs.size(), nullptr);
     }
@@ -113,26 +132,16 @@ class Plan {
       produced.emplace_back(b.type.dtype, b.type.shape);
       slots[b.slot] = produced.back().raw();
     }
+    std::vector<Tensor> made(static_cast<std::size_t>(dynamic_slots_));  // by dynamic steps
     ThreadScope threads(backend_->threads, options_.threads);
     if (step_ms) step_ms->resize(steps_.size(), 0.0);
     for (std::size_t s = 0; s < steps_.size(); ++s) {
-      const Step& step = steps_[s];
-      threads.set(step.threads);
-      std::vector<const void*>& in = instance.step_inputs_[s];
-      std::vector<void*>& out = instance.step_outputs_[s];
-      for (std::size_t k = 0; k < in.size(); ++k) in[k] = slots[step.inputs[k]];
-      for (std::size_t k = 0; k < out.size(); ++k) out[k] = slots[step.outputs[k]];
-      KernelArgs args;
-      args.inputs = in.data();
-      args.outputs = out.data();
-      args.scratch = instance.scratch_.raw();
-      args.state = instance.states_[s].get();
       if (!step_ms) {
-        step.kernel->run(args);
+        run_step(s, instance, made, threads);
         continue;
       }
       const auto start = std::chrono::steady_clock::now();
-      step.kernel->run(args);
+      run_step(s, instance, made, threads);
       if (backend_->finish) backend_->finish();
       (*step_ms)[s] +=
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
@@ -143,7 +152,10 @@ class Plan {
     results.reserve(outputs_.size());
     for (const OutputPort& port : outputs_) {
       const Slot& slot = slots_[port.slot];
-      if (slot.kind == Slot::output) {
+      if (slot.kind == Slot::dynamic) {
+        const Tensor& t = made[static_cast<std::size_t>(slot.index)];
+        results.push_back(port.type.shape.is_fully_known() ? t.reshaped(port.type.shape) : t);
+      } else if (slot.kind == Slot::output) {
         results.push_back(produced[static_cast<std::size_t>(slot.index)].reshaped(port.type.shape));
       } else {
         // A graph input or a constant handed straight through: the caller gets a copy.
@@ -171,13 +183,18 @@ class Plan {
     };
     std::string text = pad("node", name_width) + pad("op", op_width) + "kernel  ->  output\n";
     for (const StepInfo& s : info_) {
-      const bool alone = s.threads == 1 && options_.threads > 1;
-      text += pad(s.node, name_width) + pad(s.op + s.epilogue, op_width) + s.implementation +
+      const bool alone = s.threads == 1 && options_.threads > 1 && s.dynamic.empty();
+      const std::string kernel = s.dynamic.empty() ? s.implementation : "dynamic: " + s.dynamic;
+      text += pad(s.node, name_width) + pad(s.op + s.epilogue, op_width) + kernel +
               (alone ? " (1 thread)" : "") + "  ->  " + s.output + "\n";
     }
+    const std::string dynamic =
+        dynamic_count() == 0 ? ""
+                             : ", " + std::to_string(dynamic_count()) +
+                                   " dynamic (shapes known at run time, kernels prepared then)";
     text += std::to_string(info_.size()) + " steps on backend '" + backend_name(options_.backend) +
             "' with " + std::to_string(options_.threads) + " threads, " +
-            std::to_string(fallback_count()) + " on reference kernels; arena " +
+            std::to_string(fallback_count()) + " on reference kernels" + dynamic + "; arena " +
             opt::format_bytes(memory_.arena_bytes) + " (naive " +
             opt::format_bytes(memory_.naive_bytes) + "), scratch " +
             opt::format_bytes(static_cast<std::int64_t>(scratch_bytes_)) + ", weights " +
@@ -187,16 +204,17 @@ class Plan {
 
  private:
   struct Slot {
-    enum Kind { arena, constant, input, output } kind = arena;
+    enum Kind { arena, constant, input, output, dynamic } kind = arena;
     std::int64_t offset = 0;     // arena
     const void* data = nullptr;  // constant
-    int index = 0;               // input port or output buffer
+    int index = 0;               // input port, output buffer, or tensor made by a dynamic step
   };
   struct Step {
     NodeId node;
-    KernelPtr kernel;
-    std::vector<int> inputs, outputs;  // slots
-    int threads = 0;                   // the threads it runs with
+    KernelPtr kernel;                   // null for a dynamic step
+    std::vector<int> inputs, outputs;   // slots
+    int threads = 0;                    // the threads it runs with
+    std::vector<bool> constant_inputs;  // a dynamic step's inputs that are constants
   };
   struct InputSlot {
     int slot;
@@ -233,8 +251,16 @@ class Plan {
     for (NodeId id : memory_.schedule) {
       const Node& node = graph_.node(id);
       const OpDef* def = op_catalogue().find(node.op);
+      const bool dynamic = memory_.find_dynamic(id) != nullptr;
       for (std::size_t i = 0; i < node.outputs.size(); ++i) {
         const Value v{id, static_cast<int>(i)};
+        if (dynamic) {  // made when the step runs
+          Slot slot;
+          slot.kind = Slot::dynamic;
+          slot.index = dynamic_slots_++;
+          value_slot_[v] = new_slot(slot);
+          continue;
+        }
         if (def && def->forwards_inputs && i < node.inputs.size()) {
           value_slot_[v] = slot_of(node.inputs[i]);  // a view: the same bytes
           continue;
@@ -301,6 +327,10 @@ class Plan {
     for (NodeId id : memory_.schedule) {
       const Node& node = graph_.node(id);
       const OpDef* def = op_catalogue().find(node.op);
+      if (const opt::DynamicStep* dynamic = memory_.find_dynamic(id)) {
+        add_dynamic_step(node, *dynamic);
+        continue;
+      }
       if (def && def->forwards_inputs) continue;  // a view: nothing to compute
       Step step;
       step.node = id;
@@ -341,6 +371,79 @@ class Plan {
     }
   }
 
+  // A dynamic step: slots now, the kernel when it runs.
+  void add_dynamic_step(const Node& node, const opt::DynamicStep& dynamic) {
+    Step step;
+    step.node = dynamic.node;
+    step.threads = options_.threads;
+    for (Value in : node.inputs) {
+      step.inputs.push_back(slot_of(in));
+      step.constant_inputs.push_back(constant_behind(in).valid());
+    }
+    for (std::size_t i = 0; i < node.outputs.size(); ++i) {
+      step.outputs.push_back(value_slot_.at(Value{dynamic.node, static_cast<int>(i)}));
+    }
+    StepInfo info;
+    info.node = node.name;
+    info.op = node.op;
+    info.threads = step.threads;
+    info.implementation = "prepared at run time";
+    info.dynamic = dynamic.why;
+    info.output = node.outputs.empty() ? "()" : node.outputs[0].str();
+    info_.push_back(std::move(info));
+    steps_.push_back(std::move(step));
+  }
+
+  // Step s of a run: a prepared kernel on its slots, or a dynamic step.
+  void run_step(std::size_t s, Instance& instance, std::vector<Tensor>& made,
+                ThreadScope& threads) const {
+    const Step& step = steps_[s];
+    std::vector<void*>& slots = instance.slots_;
+    if (!step.kernel) {
+      run_dynamic_step(step, slots, made);
+      return;
+    }
+    threads.set(step.threads);
+    std::vector<const void*>& in = instance.step_inputs_[s];
+    std::vector<void*>& out = instance.step_outputs_[s];
+    for (std::size_t k = 0; k < in.size(); ++k) in[k] = slots[step.inputs[k]];
+    for (std::size_t k = 0; k < out.size(); ++k) out[k] = slots[step.outputs[k]];
+    KernelArgs args;
+    args.inputs = in.data();
+    args.outputs = out.data();
+    args.scratch = instance.scratch_.raw();
+    args.state = instance.states_[s].get();
+    step.kernel->run(args);
+  }
+
+  // Sizes the step's outputs from its input values, computes them into tensors of this run
+  // (`made`) and points its slots at them.
+  void run_dynamic_step(const Step& step, std::vector<void*>& slots,
+                        std::vector<Tensor>& made) const {
+    if (backend_->finish) backend_->finish();  // the values are read here, on the host
+    const Node& node = graph_.node(step.node);
+    std::vector<Tensor> args;
+    for (std::size_t k = 0; k < step.inputs.size(); ++k) {
+      const TensorType& type = graph_.type_of(node.inputs[k]);
+      const Slot& slot = slots_[static_cast<std::size_t>(step.inputs[k])];
+      if (type.shape.is_fully_known()) {
+        args.push_back(Tensor::view(type.dtype, type.shape, slots[step.inputs[k]]));
+      } else {
+        args.push_back(made[static_cast<std::size_t>(slot.index)]);  // another dynamic step's
+      }
+    }
+    std::vector<Tensor> outputs = dynamic_kernels_->run(step.node, node, args, step.constant_inputs);
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+      Tensor& t = outputs[i];
+      // A view (Reshape to a computed shape) of arena or caller bytes gets bytes of its own: the
+      // memory plan reuses the arena's once their last static reader is done.
+      if (!t.owns_storage()) t = t.clone();
+      const int slot = step.outputs[i];
+      slots[static_cast<std::size_t>(slot)] = t.raw();
+      made[static_cast<std::size_t>(slots_[static_cast<std::size_t>(slot)].index)] = std::move(t);
+    }
+  }
+
   // The input whose arena bytes output slot `out` overwrites (the memory plan's in-place
   // choice), or -1. Overlap that is not exact would be a planner bug.
   int aliased_input(const Step& step, int out, const TensorType& type) const {
@@ -377,6 +480,8 @@ class Plan {
   std::vector<StepInfo> info_;
   std::size_t scratch_bytes_ = 0;
   std::size_t owned_bytes_ = 0;
+  int dynamic_slots_ = 0;                          // tensors dynamic steps make per run
+  std::optional<OnDemandKernels> dynamic_kernels_;  // the kernels of dynamic steps
 };
 
 }  // namespace kiln

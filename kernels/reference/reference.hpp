@@ -7,6 +7,7 @@
 #include "array.hpp"
 #include "checks.hpp"
 #include "dataflow.hpp"
+#include "dynamic.hpp"
 #include "fused.hpp"
 #include "math.hpp"
 #include "nn.hpp"
@@ -24,6 +25,7 @@ inline const KernelTable& kernel_table() {
     register_fused_kernels(t);
     register_random_kernels(t);
     register_check_kernels(t);
+    register_dynamic_kernels(t);
     return t;
   }();
   return table;

@@ -8,6 +8,7 @@
 #include "ops/clip.hpp"
 #include "ops/cumulative.hpp"
 #include "ops/dataflow.hpp"
+#include "ops/dynamic.hpp"
 #include "ops/fused.hpp"
 #include "ops/math.hpp"
 #include "ops/nn.hpp"
@@ -27,6 +28,7 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_fused_ops(c);
     ops::register_random_ops(c);
     ops::register_check_ops(c);
+    ops::register_dynamic_ops(c);
     return c;
   }();
   return catalogue;
