@@ -6,6 +6,10 @@
 
 #include <kiln/core/op_traits.hpp>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 using namespace kiln;
 
 namespace {
@@ -299,4 +303,17 @@ TEST_CASE("every op that may run in place computes the same in place as out of p
     }
     CHECK(tried > 0);
   }
+}
+
+TEST_CASE("the README states how many TensorFlow ops the catalogue holds") {
+  // Kiln's own ops (_FusedConv2D, ...) start with an underscore; every other entry is a
+  // TensorFlow op under TensorFlow's name.
+  std::size_t tensorflow_ops = 0;
+  for (const auto& entry : op_catalogue().all()) tensorflow_ops += entry.first.rfind('_', 0) != 0;
+  std::ifstream readme(std::string(KILN_SOURCE_DIR) + "/README.md");
+  const std::string text((std::istreambuf_iterator<char>(readme)), std::istreambuf_iterator<char>());
+  const std::string marker = "Kiln's op catalogue holds **";
+  const std::size_t at = text.find(marker);
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoul(text.substr(at + marker.size())) == tensorflow_ops);
 }
