@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,26 @@ TEST_CASE("kiln show --json gives the same facts to scripts") {
   CHECK(frozen.at("sinks") == nlohmann::json::array({"Identity"}));
   REQUIRE(frozen.at("placeholders").contains("x"));
   CHECK(frozen.at("placeholders").at("x").at("shape") == nlohmann::json::array({-1, 5}));
+}
+
+TEST_CASE("kiln show --ops lists every op a signature reaches, supported or not") {
+  // The digits CNN (tests/fixtures/README.md): two convolutions, two dense layers, 12 variables.
+  const nlohmann::json digits = nlohmann::json::parse(
+      show({(kFixtures / "models" / "digits_cnn" / "saved_model").string(), "--ops",
+            "--json"}));
+  CHECK(digits.at("missing_op_types") == 0);
+  std::map<std::string, nlohmann::json> rows;
+  for (const nlohmann::json& row : digits.at("ops")) rows[row.at("op")] = row;
+  CHECK(rows.at("Conv2D").at("nodes") == 2);
+  CHECK(rows.at("MatMul").at("nodes") == 2);
+  CHECK(rows.at("VarHandleOp").at("status") == "becomes Const");
+  CHECK(rows.at("Conv2D").at("backends").at("reference") == "kernel");
+  // The TF1 half_plus_two's regression signature parses tf.Example strings: ParseExample is
+  // missing, and the listing says so instead of stopping at it.
+  const std::string text = show({(kCorpus / "half_plus_two_tf1").string(), "--ops",
+                                 "--signature_def", "regress_x_to_y"});
+  CHECK(has(text, "ParseExample"));
+  CHECK(has(text, "1 op type missing (1 node)"));
 }
 
 TEST_CASE("kiln run writes one .npy per output, matching TensorFlow") {
