@@ -20,6 +20,20 @@ Tensor ramp(Shape shape) {
   return t;
 }
 
+// The graph of `text`, with the attributes TensorFlow leaves at their defaults filled in (as
+// the importer fills them), so that the texts below show only what matters.
+Graph parse_with_defaults(const char* text) {
+  ParseOptions options;
+  options.infer_types = false;
+  Graph graph = parse_graph(text, options);
+  for (std::size_t i = 0; i < graph.size(); ++i) {
+    Node& n = graph.node(static_cast<NodeId>(i));
+    fill_default_attrs(n, *op_catalogue().find(n.op));
+  }
+  infer_types(graph);
+  return graph;
+}
+
 std::vector<std::string> ops_of(const Graph& g) {
   std::vector<std::string> ops;
   for (const Node& n : g.nodes()) {
@@ -30,7 +44,7 @@ std::vector<std::string> ops_of(const Graph& g) {
 
 // Runs the pass on `text`'s graph; checks that the outputs for `x` did not change.
 Graph rewrite_and_compare(const char* text, Shape x_shape) {
-  Graph graph = parse_graph(text);
+  Graph graph = parse_with_defaults(text);
   const NamedTensors feeds = {{"x", ramp(x_shape)}};
   const NamedTensors before = run_eager(graph, feeds);
   const opt::PassResult result = test::run_pass(pass, graph);
@@ -78,7 +92,7 @@ TEST_CASE("space-to-batch-to-dilation: Keras's dilated Conv1D through ExpandDims
       %block = Const() {dtype = int32, value = int32[1] {2}}
       %pads = Const() {dtype = int32, value = int32[1, 2] {2, 2}}
       %crops = Const() {dtype = int32, value = int32[1, 2] {0, 0}}
-      %axis = Const() {dtype = int32, value = int32 {-3}}
+      %axis = Const() {dtype = int32, value = int32[1] {-3}}
       %s2b = SpaceToBatchND(%x, %block, %pads) {T = float32, Tblock_shape = int32, Tpaddings = int32}
       %expand = ExpandDims(%s2b, %axis) {T = float32, Tdim = int32}
       %conv = Conv2D(%expand, %filter) {T = float32, strides = [1, 1, 1, 1], padding = "VALID"}
@@ -93,7 +107,7 @@ TEST_CASE("space-to-batch-to-dilation: Keras's dilated Conv1D through ExpandDims
 }
 
 TEST_CASE("space-to-batch-to-dilation leaves a strided convolution alone") {
-  Graph graph = parse_graph(R"(
+  Graph graph = parse_with_defaults(R"(
     graph {
       inputs: x = %x
       %x = Placeholder() {dtype = float32, shape = [1, 8, 8, 1]}
