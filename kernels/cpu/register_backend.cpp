@@ -1,8 +1,8 @@
 // Registers the `cpu` backend in every program that links kiln::onednn.
 //
-// kiln::onednn is a header-only (INTERFACE) target that adds this one source to whatever links
-// it, so the registration is compiled into the program or library that asked for the backend
-// and into nothing else. Public headers therefore never ask whether the backend was built: a
+// kiln::onednn is a header-only (INTERFACE) target that adds this one file to whatever links it
+// (compiled once in Kiln's own build tree, compiled by each user from an installed Kiln), so the
+// registration lands in the program or library that asked for the backend and in nothing else. Public headers therefore never ask whether the backend was built: a
 // library built without kiln::onednn and one built with it can share a program, and both see the
 // same inline functions (the one-definition rule holds), the second merely finds `cpu` in the
 // registry. The alternative, a macro such as KILN_HAS_ONEDNN that changes inline bodies, breaks

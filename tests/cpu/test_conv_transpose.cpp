@@ -4,6 +4,8 @@
 // kernels add: dilations, channels first, groups, explicit padding.
 #include "cpu_support.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_against_reference;
 using test::random_tensor;
@@ -68,3 +70,5 @@ TEST_CASE("Conv3DBackpropInputV2 on oneDNN matches the reference", "[cpu][conv]"
   check_against_reference("Conv3DBackpropInputV2", {sizes, w, dy}, attrs, {0, 1});
   check_against_reference("Conv3DBackpropInputV2", {sizes, w, dy}, attrs, {});
 }
+
+}  // namespace KILN_TEST_FILE

@@ -3,6 +3,8 @@
 // elementwise ops with broadcasting, softmax, batch norm and the byte-moving ops.
 #include "cpu_support.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_against_reference;
 using test::random_tensor;
@@ -472,3 +474,5 @@ TEST_CASE("Einsum as one oneDNN matmul, as attention layers write it", "[cpu][ei
               .implementation == "reference (label groups that do not fold)");
   }
 }
+
+}  // namespace KILN_TEST_FILE

@@ -4,6 +4,8 @@
 // lookups, with the index check).
 #include "cpu_support.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_against_reference;
 using test::random_tensor;
@@ -101,3 +103,5 @@ TEST_CASE("GatherV2 copies rows by index and refuses an index out of range", "[c
     CHECK_THROWS_AS(test::run_cpu(node, {table, indices({2}, {1, bad}), axis0}, {2}), Error);
   }
 }
+
+}  // namespace KILN_TEST_FILE

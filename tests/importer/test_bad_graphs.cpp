@@ -13,6 +13,8 @@
 
 #include "savedmodel/proto/saved_model.pb.h"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace kiln;
 
@@ -312,3 +314,5 @@ TEST_CASE("case 22: model files that resolve outside the model folder are refuse
     CHECK(mentions(e, "outside the model folder"));
   }
 }
+
+}  // namespace KILN_TEST_FILE

@@ -13,6 +13,8 @@
 #include "savedmodel/proto/checkpoint.pb.h"
 #include "savedmodel/proto_io.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 
@@ -511,3 +513,5 @@ TEST_CASE("bundle: tensors larger than the limit are refused before reading") {
   require_error([&] { TensorBundle::open(bundle_prefix("keras_mlp_tf211"), tiny_files); },
                 Errc::limit_exceeded, {"variables.index", "max_file_bytes"});
 }
+
+}  // namespace KILN_TEST_FILE

@@ -11,6 +11,8 @@
 #include "../support.hpp"
 #include "cli_capture.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 namespace fs = std::filesystem;
 using namespace kiln;
 
@@ -129,3 +131,5 @@ TEST_CASE("case 23: inputs are .npy files, never expressions") {
   CHECK_THROWS_AS(run({model, "--inputs", "input_1=missing.npy", "--outdir", outdir}), Error);
   test::require_usage_error({"show", model, "--bogus-flag"}, {"--bogus-flag"});
 }
+
+}  // namespace KILN_TEST_FILE

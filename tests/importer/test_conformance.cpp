@@ -8,6 +8,8 @@
 #include "../conformance_cases.hpp"
 #include "../support.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::kCorpus;
 
@@ -64,3 +66,5 @@ TEST_CASE("half_plus_two computes 0.5 x + 2 exactly", "[conformance]") {
     test::check_equal(y.at("y"), Tensor::from<float>({1}, {ys[i]}));
   }
 }
+
+}  // namespace KILN_TEST_FILE

@@ -12,6 +12,8 @@
 #include "savedmodel/proto_io.hpp"
 #include "savedmodel/tensor_proto.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 
@@ -131,3 +133,5 @@ TEST_CASE("mutated SavedModel and GraphDef protobufs give values or kiln::Errors
     }
   }
 }
+
+}  // namespace KILN_TEST_FILE

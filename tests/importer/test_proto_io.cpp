@@ -13,6 +13,8 @@
 #include "savedmodel/proto_io.hpp"
 #include "savedmodel/tensor_proto.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::importer;
 using namespace kiln::test;
@@ -317,3 +319,5 @@ TEST_CASE("file size and node count limits name the file and the limit") {
   require_error([&] { read_saved_model(corpus("keras_mlp_tf211"), nonsense); },
                 Errc::invalid_argument, {"ImportLimits"});
 }
+
+}  // namespace KILN_TEST_FILE

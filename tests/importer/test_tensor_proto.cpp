@@ -9,6 +9,8 @@
 #include "savedmodel/dtypes.hpp"
 #include "savedmodel/tensor_proto.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::importer;
 using test::require_error;
@@ -232,3 +234,5 @@ TEST_CASE("tensor shapes must be known, and sizes within the limits") {
   require_error([&] { tensor_from_proto(make_proto(1, {5}), small); }, Errc::limit_exceeded,
                 {"20 bytes"});
 }
+
+}  // namespace KILN_TEST_FILE

@@ -9,6 +9,8 @@
 
 #include "../dynamic_graphs.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::floats;
 using test::kBoxes;
@@ -161,3 +163,5 @@ TEST_CASE("the memory plan lists dynamic steps only when the inputs' shapes are 
     CHECK(e.context().node == "r");
   }
 }
+
+}  // namespace KILN_TEST_FILE

@@ -4,6 +4,8 @@
 // Reshape. Expected values are worked out by hand in the comments.
 #include "helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::ir;
 using test::run_pass;
@@ -357,3 +359,5 @@ TEST_CASE("fuse reads Keras 2's EinsumDense as a BatchMatMulV2 and fuses its bia
   CHECK(g.node(g.at("out/einsum/flat")).outputs[0].str() == "float32[?,2,4]");
   check_same_outputs(before(), g, 1e-5);
 }
+
+}  // namespace KILN_TEST_FILE

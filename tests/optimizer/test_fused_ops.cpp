@@ -2,6 +2,8 @@
 // activations' values come from Python's math module: math.erf, math.tanh, math.exp).
 #include "helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_close;
 using test::run_op1;
@@ -218,3 +220,5 @@ TEST_CASE("the shape functions of _FusedBatchMatMulV2 and _FusedLayerNorm check 
   CHECK(error_of("_FusedLayerNorm", {x, gamma, w}, norm) == Errc::shape_mismatch);  // rank 2
   CHECK(error_of("_FusedLayerNorm", {scalar, gamma, gamma}, norm) == Errc::shape_mismatch);
 }
+
+}  // namespace KILN_TEST_FILE

@@ -4,6 +4,8 @@
 
 #include <kiln/optimizer/memory_planner.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using opt::Lifetime;
 using opt::PlannedTensor;
@@ -263,3 +265,5 @@ TEST_CASE("comparisons and Cast never take an input's place") {
     CHECK(plan.find({g.at("t"), 0})->kind == PlannedTensor::Kind::own);
   }
 }
+
+}  // namespace KILN_TEST_FILE

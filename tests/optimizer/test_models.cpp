@@ -5,6 +5,18 @@
 // weights, which changes float32 rounding; on these small nets that stays well inside it.
 #include "helpers.hpp"
 
+#ifdef KILN_TEST_WITH_IMPORTER
+#include <filesystem>
+
+#include <kiln/model.hpp>
+#include <kiln/npy.hpp>
+#include <kiln/session.hpp>
+
+#include "../conformance_cases.hpp"
+#endif
+
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 namespace {
@@ -164,11 +176,6 @@ TEST_CASE("O2 matches O0 on a miniature EfficientNet with squeeze-and-excitation
 #ifdef KILN_TEST_WITH_IMPORTER
 // The TensorFlow-made fixtures (tests/fixtures/models). Needs the compiled importer: define
 // KILN_TEST_WITH_IMPORTER and link kiln::savedmodel to run these.
-#include <filesystem>
-
-#include <kiln/model.hpp>
-#include <kiln/npy.hpp>
-
 TEST_CASE("O2 matches O0 and TensorFlow on the fixture models") {
   namespace fs = std::filesystem;
   const fs::path root = fs::path(KILN_SOURCE_DIR) / "tests" / "fixtures" / "models";
@@ -191,10 +198,6 @@ TEST_CASE("O2 matches O0 and TensorFlow on the fixture models") {
 #endif
 
 #ifdef KILN_TEST_WITH_IMPORTER
-#include <kiln/session.hpp>
-
-#include "../conformance_cases.hpp"
-
 // Keras' CNN written Conv -> ReLU -> BatchNorm (tests/fixtures/corpus_models/keras_bn_cnn_tf210):
 // its three BatchNorms follow activations, so none folds into weights; each becomes a ScaleShift
 // step of the fused node before it.
@@ -221,3 +224,5 @@ TEST_CASE("no BatchNorm survives O2 on a Conv -> ReLU -> BatchNorm CNN, which ma
   CHECK(cases > 0);
 }
 #endif
+
+}  // namespace KILN_TEST_FILE

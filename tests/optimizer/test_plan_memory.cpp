@@ -4,6 +4,8 @@
 
 #include <kiln/optimizer/plan_memory.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 namespace {
@@ -111,3 +113,5 @@ TEST_CASE("the memory plan carries shape arithmetic along to make run-time shape
   CHECK(view->kind == opt::PlannedTensor::Kind::view);
   CHECK(view->buffer == planned.plan->find({g.at("e"), 0})->buffer);
 }
+
+}  // namespace KILN_TEST_FILE

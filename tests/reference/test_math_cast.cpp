@@ -6,6 +6,8 @@
 
 #include "math_test_helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_equal;
 using test::kInff;
@@ -110,3 +112,5 @@ TEST_CASE("Cast to the same dtype copies", "[math][cast]") {
   const Tensor x = Tensor::from<std::int32_t>({3}, {1, -2, 3});
   check_equal(cast(x, DType::int32), x);
 }
+
+}  // namespace KILN_TEST_FILE

@@ -6,6 +6,8 @@
 
 #include "math_test_helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_close;
 using test::check_equal;
@@ -266,3 +268,5 @@ TEST_CASE("Erfc is 1 - erf, without the cancellation") {
                     Tensor::from<float>({4}, {1.0f, 0.15729920705f, 1.84270079295f, 1.5374597944e-12f}),
                     0.0, 1e-6);
 }
+
+}  // namespace KILN_TEST_FILE

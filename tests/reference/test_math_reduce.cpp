@@ -6,6 +6,8 @@
 
 #include "math_test_helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::check_close;
 using test::check_equal;
@@ -178,3 +180,5 @@ TEST_CASE("ArgMax and ArgMin", "[math][reduce]") {
                       {{"T", DType::int8}}),
               Tensor::scalar<std::int64_t>(1));
 }
+
+}  // namespace KILN_TEST_FILE

@@ -2,6 +2,8 @@
 // known and unknown axes, and the errors a bad graph must get.
 #include "math_test_helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::error_code;
 using test::infer_op1;
@@ -226,3 +228,5 @@ TEST_CASE("Cast keeps the shape and takes DstT", "[math][shapes]") {
   CHECK(infer_op1("Cast", {f32_of({kUnknown, 2})}, {{"SrcT", f32}, {"DstT", DType::float16}}) ==
         TensorType{DType::float16, {kUnknown, 2}});
 }
+
+}  // namespace KILN_TEST_FILE

@@ -3,6 +3,8 @@
 // unknown axes and bounds, TensorFlow's defaults, and the errors a bad graph must get.
 #include "math_test_helpers.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using test::error_code;
 using test::infer_op1;
@@ -136,3 +138,5 @@ TEST_CASE("Cumsum and Cumprod keep x's type and check the axis", "[math][shapes]
           }) == Errc::type_mismatch);
   }
 }
+
+}  // namespace KILN_TEST_FILE

@@ -3,6 +3,8 @@
 // keep_dims and negative axes, int and bool dtypes, the 16-bit floats and all 81 Cast pairs.
 #include "tf_cases.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 TEST_CASE("math ops agree with TensorFlow", "[math][tf]") {
@@ -15,3 +17,5 @@ TEST_CASE("math ops agree with TensorFlow", "[math][tf]") {
     test::check_close(out, c.outputs[0], c.atol, c.rtol);
   }
 }
+
+}  // namespace KILN_TEST_FILE

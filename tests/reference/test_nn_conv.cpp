@@ -2,6 +2,8 @@
 // 1-row input makes the padding arithmetic of one dimension easy to follow.
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -246,3 +248,5 @@ TEST_CASE("Conv2D padding from a hostile file cannot overflow the output size") 
   a["explicit_paddings"] = Ints{0, 0, 0, 0, huge / 2, huge / 2, 0, 0};  // 2^62 + 1 floats
   CHECK_REFUSES(Errc::limit_exceeded, "Conv2D", {one, one}, a);
 }
+
+}  // namespace KILN_TEST_FILE

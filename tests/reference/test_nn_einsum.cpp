@@ -2,6 +2,8 @@
 // of the Keras equations are compared with TensorFlow in test_nn_tensorflow.cpp.
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -140,3 +142,5 @@ TEST_CASE("Einsum refuses bad equations") {
                 einsum_attrs("...i,...i->...", 2));
   CHECK_REFUSES(Errc::invalid_graph, "Einsum", {m22(), m22(), m22()}, einsum_attrs("i,i,i->i", 3));
 }
+
+}  // namespace KILN_TEST_FILE

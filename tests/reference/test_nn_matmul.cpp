@@ -1,6 +1,8 @@
 // MatMul and the BatchMatMul family on products worked out by hand.
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -121,3 +123,5 @@ TEST_CASE("matrix products refuse bad nodes") {
                 {Tensor::from<std::int8_t>({1, 1}, {1}), Tensor::from<std::int8_t>({1, 1}, {1})},
                 {{"T", DType::int8}});
 }
+
+}  // namespace KILN_TEST_FILE

@@ -3,6 +3,8 @@
 
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -179,3 +181,5 @@ TEST_CASE("FusedBatchNorm refuses bad nodes") {
   wrong_u["U"] = DType::float64;
   CHECK_REFUSES(Errc::type_mismatch, "FusedBatchNormV3", {x, two, two, two, two}, wrong_u);
 }
+
+}  // namespace KILN_TEST_FILE

@@ -3,6 +3,8 @@
 
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -100,3 +102,5 @@ TEST_CASE("pooling refuses bad nodes") {
   CHECK_REFUSES(Errc::type_mismatch, "AvgPool", {Tensor::from<std::int32_t>({1, 1, 1, 1}, {1})},
                 int_avg);
 }
+
+}  // namespace KILN_TEST_FILE

@@ -2,6 +2,8 @@
 // ranks propagate, what is known is checked.
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -117,3 +119,5 @@ TEST_CASE("Softmax keeps its input's type") {
   CHECK(shape_of("Softmax", {f32_type(kAnyRank)}, {{"T", DType::float32}}) == "<unknown>");
   CHECK(shape_of("LogSoftmax", {f32_type({U, 10})}, {{"T", DType::float32}}) == "[?,10]");
 }
+
+}  // namespace KILN_TEST_FILE

@@ -2,6 +2,8 @@
 // module (e.g. for (1, 2, 3): exp(-2), exp(-1), 1 over their sum 1.5032147244...).
 #include "nn_test_util.hpp"
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -39,3 +41,5 @@ TEST_CASE("Softmax refuses bad nodes") {
                 {{"T", DType::int32}});
   CHECK_REFUSES(Errc::type_mismatch, "LogSoftmax", {f32({1}, {1})}, {{"T", DType::float64}});
 }
+
+}  // namespace KILN_TEST_FILE

@@ -7,6 +7,8 @@
 #include <functional>
 #include <limits>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -232,3 +234,5 @@ TEST_CASE("FakeQuant nudges the range so that zero is a level") {
     CHECK(y.data<float>()[i] == Approx(expected[static_cast<std::size_t>(i)]).margin(1e-7));
   }
 }
+
+}  // namespace KILN_TEST_FILE

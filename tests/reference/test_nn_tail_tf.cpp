@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <map>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 TEST_CASE("nn and image ops agree with TensorFlow", "[nn][tf]") {
@@ -53,3 +55,5 @@ TEST_CASE("nn and image ops agree with TensorFlow", "[nn][tf]") {
     }
   }
 }
+
+}  // namespace KILN_TEST_FILE

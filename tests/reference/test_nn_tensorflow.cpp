@@ -9,6 +9,8 @@
 #error "test_nn_tensorflow.cpp needs KILN_SOURCE_DIR (CMake defines it for the tests)"
 #endif
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using namespace kiln::test;
 using namespace kiln::test::nn;
@@ -95,3 +97,5 @@ TEST_CASE("Softmax and LogSoftmax match TensorFlow") {
   check_case("softmax", "Softmax", 1, {{"T", DType::float32}});
   check_case("log_softmax", "LogSoftmax", 1, {{"T", DType::float32}});
 }
+
+}  // namespace KILN_TEST_FILE

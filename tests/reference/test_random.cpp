@@ -5,6 +5,8 @@
 
 #include <kiln/kernels/reference/random/philox.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 using reference::random::Philox;
 
@@ -156,3 +158,5 @@ TEST_CASE("CheckNumericsV2 tells the infinities apart") {
                                                                 {"message", std::string("m")}}),
                   Error);
 }
+
+}  // namespace KILN_TEST_FILE

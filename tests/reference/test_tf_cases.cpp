@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 namespace {
@@ -89,3 +91,5 @@ TEST_CASE("a truncated or damaged TensorFlow case file is an error") {
   // A case with outputs and 'fails', or with neither.
   CHECK_THROWS_WITH(load_text("case a\nop Relu\n\ncases 1\n"), Catch::Contains("either outputs or 'fails'"));
 }
+
+}  // namespace KILN_TEST_FILE

@@ -8,6 +8,8 @@
 #include <kiln/eager.hpp>
 #include <kiln/plan.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 namespace {
@@ -132,3 +134,5 @@ TEST_CASE("make_kernel runs the reference kernel, or names what has none", "[bac
               Errc::unsupported,
               {"no kernel for op 'FancyOp' (node 'mystery') on backend 'reference'"});
 }
+
+}  // namespace KILN_TEST_FILE

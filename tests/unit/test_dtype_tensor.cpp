@@ -3,6 +3,8 @@
 
 #include <limits>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 TEST_CASE("float16 conversion matches IEEE 754 bit patterns") {
@@ -108,3 +110,5 @@ TEST_CASE("tensors print with their type and elided values") {
   os2 << Tensor::from_vector<std::int64_t>({20}, many);
   CHECK(os2.str() == "int64[20] {0, 1, 2, 3, 4, 5, 6, 7, ..., 12, 13, 14, 15, 16, 17, 18, 19}");
 }
+
+}  // namespace KILN_TEST_FILE

@@ -3,6 +3,8 @@
 
 #include <kiln/core/builder.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 TEST_CASE("the builder fills TensorFlow defaults, derives T and infers types") {
@@ -81,3 +83,5 @@ TEST_CASE("replace_uses and remove_if rewrite a graph and renumber it") {
   // Removing a node that is still read is a bug, and says so.
   CHECK_THROWS_AS(g.remove_if([](const Node& n) { return n.name == "x"; }), Error);
 }
+
+}  // namespace KILN_TEST_FILE

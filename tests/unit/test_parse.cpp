@@ -9,6 +9,8 @@
 #include <kiln/core/parse.hpp>
 #include <kiln/core/print.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 namespace {
@@ -253,3 +255,5 @@ TEST_CASE("malformed text is refused with the line, the column and what was expe
   check_parse_error("graph { inputs x = %x }", "line 1, column 16", "':'");
   check_parse_error("graph { %c = NoOp() } trailing", "line 1, column 23", "the end of the text");
 }
+
+}  // namespace KILN_TEST_FILE

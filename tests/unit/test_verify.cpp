@@ -3,6 +3,8 @@
 
 #include <kiln/core/verify.hpp>
 
+namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
+
 using namespace kiln;
 
 namespace {
@@ -128,3 +130,5 @@ TEST_CASE("dtypes that disagree with the op's type attribute or the recorded typ
   const_lies.node(0).attrs["dtype"] = DType::int64;  // value is float32
   CHECK(verify_error(const_lies).context().node == "c");
 }
+
+}  // namespace KILN_TEST_FILE
