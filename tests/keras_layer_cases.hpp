@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -148,6 +149,25 @@ inline std::string tolerance_failure(const Tensor& actual, const Tensor& expecte
   return text.str();
 }
 
+// The layer families Kiln cannot run yet, each with the op that stops it. Their fixtures must
+// stop on exactly that op, so the day the op arrives this test fails until its line goes.
+inline const std::map<std::string, std::string> kLayerGaps = {
+    {"category_encoding", "DenseBincount"},              // count and multi_hot outputs
+    {"resizing_antialias", "ScaleAndTranslate"},         // tf.image.resize(antialias=True)
+    {"resizing_gaussian", "ScaleAndTranslate"},          // and the kernels only it has
+    {"resizing_lanczos3", "ScaleAndTranslate"},
+    {"resizing_lanczos5", "ScaleAndTranslate"},
+    {"resizing_mitchellcubic", "ScaleAndTranslate"},
+    {"resizing_pad_to_aspect_ratio", "StatelessIf"},     // control flow: its own issue
+};
+
+// The op a fixture's family is known to stop on, or "" (the fixture must match TensorFlow).
+inline std::string layer_gap(const LayerFixture& f) {
+  const std::string family = f.name.substr(0, f.name.rfind('_'));  // drop _export / _tfsave
+  auto gap = kLayerGaps.find(family);
+  return gap == kLayerGaps.end() ? "" : gap->second;
+}
+
 // Imports the fixture, compiles it at `level` on `backend` and compares every output.
 inline void check_layer_fixture(const LayerFixture& f, Backend backend, OptLevel level) {
   const NamedTensors inputs = read_npy_dir(f.dir() / "inputs");
@@ -156,7 +176,13 @@ inline void check_layer_fixture(const LayerFixture& f, Backend backend, OptLevel
   REQUIRE(sorted_keys(inputs) == f.inputs);
   REQUIRE(sorted_keys(expected) == f.outputs);
 
-  const Graph graph = load_saved_model((f.dir() / "saved_model").string()).graph(f.signature);
+  const Model model = load_saved_model((f.dir() / "saved_model").string());
+  if (const std::string missing = layer_gap(f); !missing.empty()) {
+    CHECK_THROWS_WITH(compile(model.graph(f.signature), Options().backend(backend).level(level)),
+                      Catch::Contains("unsupported") && Catch::Contains(missing));
+    return;
+  }
+  const Graph graph = model.graph(f.signature);
   const CompiledModel net = compile(graph, Options().backend(backend).level(level).threads(2));
   const NamedTensors actual = net.run(inputs);
   REQUIRE(sorted_keys(actual) == f.outputs);

@@ -5,6 +5,7 @@
 
 #include <kiln/core/error.hpp>
 
+#include "savedmodel/proto/checkpoint.pb.h"
 #include "savedmodel/tensor_names.hpp"
 
 namespace kiln::importer {
@@ -70,7 +71,67 @@ const tf::FunctionDef* find_function(const tf::GraphDef& graph, const std::strin
   return nullptr;
 }
 
+// Calls `on_capture(capture node name, object node id)` for every variable handle that a
+// function call of the main graph captures and the object graph binds.
+template <class F> void for_each_bound_capture(const tf::MetaGraphDef& meta, F on_capture) {
+  const auto& functions = meta.object_graph_def().concrete_functions();
+  const Body main(meta.graph_def().node(), false);
+  for (const auto& [name, node] : main.nodes) {
+    auto f = node->attr().find("f");
+    if (f == node->attr().end() || !f->second.has_func()) continue;
+    auto bound = functions.find(f->second.func().name());
+    if (bound == functions.end()) continue;
+    std::vector<std::string> inputs;
+    for (const std::string& in : node->input()) {
+      if (in.empty() || in[0] != '^') inputs.push_back(in);
+    }
+    const auto& objects = bound->second.bound_inputs();
+    if (static_cast<std::size_t>(objects.size()) > inputs.size()) continue;
+    // The captures are the call's last inputs, in the order of bound_inputs.
+    const std::size_t first = inputs.size() - static_cast<std::size_t>(objects.size());
+    for (int i = 0; i < objects.size(); ++i) {
+      const std::string capture = parse_tensor_ref(inputs[first + i], false).node;
+      const tf::NodeDef* handle = main.find(capture);
+      if (handle && handle->op() == "VarHandleOp") on_capture(capture, objects.Get(i));
+    }
+  }
+}
+
 }  // namespace
+
+bool has_bound_captures(const tf::MetaGraphDef& meta) {
+  bool any = false;
+  for_each_bound_capture(meta, [&](const std::string&, int) { any = true; });
+  return any;
+}
+
+std::map<std::string, std::string> object_graph_checkpoint_keys(const tf::MetaGraphDef& meta,
+                                                                const TensorBundle& bundle,
+                                                                const std::string& file) {
+  std::map<std::string, std::string> keys;
+  const char* const object_graph_key = "_CHECKPOINTABLE_OBJECT_GRAPH";
+  if (!has_bound_captures(meta) || !bundle.contains(object_graph_key)) return keys;
+  const std::vector<std::string> serialized = bundle.read_strings(object_graph_key);
+  tf::TrackableObjectGraph objects;
+  if (serialized.size() != 1 || !objects.ParseFromString(serialized[0])) {
+    throw Error(Errc::parse_error, "the checkpoint's object graph is not a TrackableObjectGraph")
+        .file(file)
+        .node(object_graph_key);
+  }
+  for_each_bound_capture(meta, [&](const std::string& capture, int object) {
+    if (object < 0 || object >= objects.nodes_size()) {
+      throw Error(Errc::invalid_graph, "a captured variable names an object the checkpoint lacks")
+          .file(file)
+          .node(capture)
+          .found("object " + std::to_string(object) + " of " +
+                 std::to_string(objects.nodes_size()));
+    }
+    for (const tf::SerializedTensor& attribute : objects.nodes(object).attributes()) {
+      if (attribute.name() == "VARIABLE_VALUE") keys[capture] = attribute.checkpoint_key();
+    }
+  });
+  return keys;
+}
 
 std::map<std::string, std::string> checkpoint_keys(const tf::MetaGraphDef& meta,
                                                    const std::string& file) {

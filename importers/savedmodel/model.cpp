@@ -39,7 +39,8 @@ struct Model::Impl {
       options.read_variable = [this](const tf::NodeDef& variable) {
         auto key = checkpoint_keys.find(variable.name());
         if (key == checkpoint_keys.end()) {
-          throw Error(Errc::not_found, "no restore operation assigns this variable")
+          throw Error(Errc::not_found,
+                      "neither a restore operation nor the object graph binds this variable")
               .file(path)
               .node(variable.name());
         }
@@ -145,7 +146,7 @@ Model load_saved_model(const std::string& dir, const LoadOptions& options) {
   impl->meta = &choose_meta_graph(impl->saved_model, options.tags, dir);
   impl->signatures = signatures_of(*impl->meta, dir);
   impl->checkpoint_keys = importer::checkpoint_keys(*impl->meta, dir);
-  if (!impl->checkpoint_keys.empty()) {
+  if (!impl->checkpoint_keys.empty() || importer::has_bound_captures(*impl->meta)) {
     const std::filesystem::path root = std::filesystem::weakly_canonical(dir);
     const std::string prefix = dir + "/variables/variables";
     check_inside(root, prefix + ".index");
@@ -153,6 +154,9 @@ Model load_saved_model(const std::string& dir, const LoadOptions& options) {
     for (int shard = 0; shard < impl->bundle->num_shards(); ++shard) {
       check_inside(root, impl->bundle->shard_path(shard));
     }
+    // The restore op's binding first; the object graphs bind what it leaves out.
+    impl->checkpoint_keys.merge(
+        importer::object_graph_checkpoint_keys(*impl->meta, *impl->bundle, dir));
   }
   return Model(impl);
 }
