@@ -7,6 +7,7 @@
 #include "gather_scatter.hpp"
 #include "generating.hpp"
 #include "joining.hpp"
+#include "bincount.hpp"
 #include "one_hot.hpp"
 #include "padding.hpp"
 #include "reversing.hpp"
@@ -25,6 +26,7 @@ inline void register_array_kernels(KernelTable& table) {
   array::register_space_to_batch_kernels(table);
   array::register_reversing_kernels(table);
   array::register_one_hot_kernels(table);
+  array::register_bincount_kernels(table);
   array::register_gather_scatter_kernels(table);
   array::register_diagonal_kernels(table);
   array::register_top_k_kernels(table);

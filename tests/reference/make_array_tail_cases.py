@@ -2,7 +2,7 @@
 """Computes the expected results of Kiln's tests of the less common array ops with TensorFlow.
 
 SpaceToBatchND, BatchToSpaceND, DepthToSpace, SpaceToDepth, ReverseV2, ReverseSequence, Roll,
-OneHot, Gather, GatherNd, ScatterNd, TensorScatter{Update,Add,Sub,Max,Min}, MatrixBandPart, the
+OneHot, DenseBincount, Gather, GatherNd, ScatterNd, TensorScatter{Update,Add,Sub,Max,Min}, MatrixBandPart, the
 MatrixDiag, MatrixSetDiag and MatrixDiagPart families (V1 to V3), TopKV2, Concat and EnsureShape.
 
 Each case runs one raw TensorFlow op eagerly on the CPU and records its inputs, its attributes
@@ -165,6 +165,11 @@ def one_hot(name, indices, depth, on, off, **attrs):
                           ("off_value", off)], attrs, types={"TI": 0, "T": 2})
 
 
+def bincount(name, values, size, weights, **attrs):
+    case(name, "DenseBincount", [("input", values), ("size", size), ("weights", weights)],
+         attrs, types={"Tidx": 0, "T": 2})
+
+
 def gather(name, params, indices, **attrs):
     case(name, "Gather", [("params", params), ("indices", indices)], attrs,
          types={"Tparams": 0, "Tindices": 1})
@@ -258,10 +263,35 @@ def define_cases():
     define_block_cases()
     define_reversing_cases()
     define_one_hot_cases()
+    define_bincount_cases()
     define_gather_scatter_cases()
     define_diagonal_cases()
     define_top_k_cases()
     define_concat_and_ensure_shape_cases()
+
+
+def define_bincount_cases():
+    no_weights = vec([], F32)
+    bincount("bincount counts, 4 and 7 beyond size are dropped", vec([1, 1, 3, 0, 4, 7]),
+             scalar(4), no_weights)
+    bincount("bincount rows of a matrix", vec([[0, 1, 1], [2, 2, 2]], I64), scalar(3, I64),
+             vec([], F32))
+    bincount("bincount binary_output (multi-hot)", vec([[0, 1, 1], [3, 3, 0]]), scalar(4),
+             no_weights, binary_output=True)
+    bincount("bincount with float weights", vec([2, 0, 2, 1]), scalar(3),
+             vec([0.5, 1.0, 0.25, 2.0], F32))
+    bincount("bincount with int64 weights on rows", vec([[1, 1], [0, 2]]), scalar(3),
+             vec([[5, 6], [7, 8]], I64))
+    bincount("bincount with float64 weights, binary output", vec([1, 1, 2]), scalar(3),
+             vec([0.5, 1.5, 2.5], F64), binary_output=True)
+    bincount("bincount int32 counts", vec([0, 0, 2]), scalar(3), vec([], I32))
+    bincount("bincount size 0", vec([0, 1]), scalar(0), no_weights)
+    bincount("bincount of an empty input", vec([], I32), scalar(2), no_weights)
+    bincount("bincount refuses a negative value", vec([1, -1]), scalar(3), no_weights)
+    bincount("bincount refuses a negative size", vec([1]), scalar(-1), no_weights)
+    bincount("bincount refuses weights of another shape", vec([1, 2]), scalar(3),
+             vec([1.0, 2.0, 3.0], F32))
+    bincount("bincount refuses float16 weights", vec([1]), scalar(3), vec([1.0], F16))
 
 
 def define_block_cases():

@@ -152,6 +152,18 @@ TEST_CASE("constant index inputs give exact shapes, unknown ones partial shapes"
     CHECK(infer("OneHot", {i64(kUnknownRank), i32({}), f32({}), f32({})}, none, a)[0].shape ==
           kUnknownRank);
   }
+  SECTION("DenseBincount: bins from the size's value, a row of them per input row") {
+    const Attrs a{{"T", DType::float32}, {"Tidx", DType::int32}};
+    const Tensor size = int_scalar(6);
+    CHECK(infer("DenseBincount", {i32({kUnknown, 4}), i32({}), f32({0})}, {nullptr, &size, nullptr},
+                a)[0].shape == Shape({kUnknown, 6}));
+    CHECK(infer("DenseBincount", {i32({3}), i32({}), f32({3})}, none, a)[0].shape ==
+          Shape({kUnknown}));
+    CHECK(error_code([&] { infer("DenseBincount", {i32({2, 2, 2}), i32({}), f32({0})}, none, a); })
+          == Errc::shape_mismatch);
+    CHECK(error_code([&] { infer("DenseBincount", {i32({3}), i32({}), f32({2})}, none, a); }) ==
+          Errc::shape_mismatch);
+  }
   SECTION("gathers and scatters") {
     const Attrs g{{"Tparams", DType::float32}, {"Tindices", DType::int32}};
     CHECK(infer("Gather", {f32({5, kUnknown}), i32({kUnknown, 2})}, none, g)[0].shape ==

@@ -6,6 +6,7 @@
 // run) to give exact shapes, and validate everything a hostile file could put there.
 #pragma once
 
+#include "array/bincount.hpp"
 #include "array/broadcasting.hpp"
 #include "array/diagonals.hpp"
 #include "array/ensure_shape.hpp"
@@ -23,8 +24,8 @@
 namespace kiln::ops {
 
 // The less common array ops TensorFlow graphs use: blocks between space, batch and depth,
-// reversals, one-hot, gathers and scatters by index tuples, diagonals, top-k, Concat's first
-// version and EnsureShape.
+// reversals, one-hot and bincount, gathers and scatters by index tuples, diagonals, top-k,
+// Concat's first version and EnsureShape.
 inline void register_array_tail_ops(OpCatalogue& c) {
   using namespace array;
   const AttrDef T{"T", {}};
@@ -55,6 +56,9 @@ inline void register_array_tail_ops(OpCatalogue& c) {
 
   c.add(op("OneHot").inputs(4).attrs({{"axis", std::int64_t{-1}}, T, {"TI", DType::int64}})
             .input_types({"TI", "", "T", "T"}).infer(infer_one_hot));
+  c.add(op("DenseBincount").inputs(3)
+            .attrs({{"Tidx", {}}, T, {"binary_output", false}})
+            .input_types({"Tidx", "Tidx", "T"}).infer(infer_dense_bincount));
 
   // Gathering and scattering by index tuples.
   c.add(op("Gather").inputs(2)
