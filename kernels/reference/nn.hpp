@@ -16,6 +16,7 @@
 #include "pool.hpp"
 #include "pool_volume.hpp"
 #include "resize.hpp"
+#include "scale_and_translate.hpp"
 #include "softmax.hpp"
 
 namespace kiln::reference {
@@ -49,6 +50,7 @@ inline void register_nn_kernels(KernelTable& table) {
   table["ResizeBicubic"] = nn::resize_bicubic_kernel;
   table["ResizeArea"] = nn::resize_area_kernel;
   table["CropAndResize"] = nn::crop_and_resize_kernel;
+  table["ScaleAndTranslate"] = nn::scale_and_translate_kernel;
   table["ExtractImagePatches"] = nn::extract_image_patches_kernel;
   table["FakeQuantWithMinMaxArgs"] = nn::fake_quant_args_kernel;
   table["FakeQuantWithMinMaxVars"] = nn::fake_quant_vars_kernel;

@@ -16,6 +16,7 @@
 #include "nn/pool.hpp"
 #include "nn/pool3d.hpp"
 #include "nn/resize.hpp"
+#include "nn/scale_and_translate.hpp"
 #include "nn/softmax.hpp"
 
 namespace kiln::ops {
@@ -33,6 +34,7 @@ inline void register_nn_ops(OpCatalogue& catalogue) {
   nn::register_lrn_ops(catalogue);
   nn::register_resize_ops(catalogue);
   nn::register_crop_and_resize_ops(catalogue);
+  nn::register_scale_and_translate_ops(catalogue);
   nn::register_patches_ops(catalogue);
   nn::register_fake_quant_ops(catalogue);
 }
