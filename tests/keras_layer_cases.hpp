@@ -152,11 +152,6 @@ inline std::string tolerance_failure(const Tensor& actual, const Tensor& expecte
 // The layer families Kiln cannot run yet, each with the op that stops it. Their fixtures must
 // stop on exactly that op, so the day the op arrives this test fails until its line goes.
 inline const std::map<std::string, std::string> kLayerGaps = {
-    {"resizing_antialias", "ScaleAndTranslate"},         // tf.image.resize(antialias=True)
-    {"resizing_gaussian", "ScaleAndTranslate"},          // and the kernels only it has
-    {"resizing_lanczos3", "ScaleAndTranslate"},
-    {"resizing_lanczos5", "ScaleAndTranslate"},
-    {"resizing_mitchellcubic", "ScaleAndTranslate"},
     {"resizing_pad_to_aspect_ratio", "StatelessIf"},     // control flow: its own issue
 };
 
