@@ -66,6 +66,7 @@ DType dtype_from_tf(int code) {
     case 10: return DType::boolean;
     case 14: return DType::bfloat16;
     case 19: return DType::float16;
+    case 21: return DType::variant;  // tensor lists: the only variants inference graphs carry
     default: break;
   }
   if (!tf_dtype_is_valid(code)) {
@@ -74,7 +75,7 @@ DType dtype_from_tf(int code) {
         .found(tf_dtype_name(code));
   }
   throw Error(Errc::unsupported, "dtype " + tf_dtype_name(code) + " is not supported by Kiln")
-      .expected("float, half, bfloat16, double, int8, uint8, int32, int64 or bool")
+      .expected("float, half, bfloat16, double, int8, uint8, int32, int64, bool or variant")
       .found(tf_dtype_name(code));
 }
 
@@ -89,6 +90,7 @@ int tf_dtype_from(DType dtype) {
     case DType::boolean: return 10;
     case DType::bfloat16: return 14;
     case DType::float16: return 19;
+    case DType::variant: return 21;
   }
   throw Error(Errc::internal, "tf_dtype_from: unknown DType");
 }

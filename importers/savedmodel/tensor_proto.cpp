@@ -68,6 +68,7 @@ const char* typed_field_of(DType dtype) {
     case DType::boolean: return "bool_val";
     case DType::float16:
     case DType::bfloat16: return "half_val";
+    case DType::variant: break;
   }
   return "";
 }
@@ -98,6 +99,10 @@ Tensor tensor_from_proto(const tf::TensorProto& proto, const ImportLimits& limit
         .found(tf_dtype_name(code));
   }
   const DType dtype = dtype_from_tf(code);
+  if (dtype == DType::variant) {
+    throw Error(Errc::unsupported, "a constant tensor list (DT_VARIANT) is not supported: lists are "
+                                   "made at run time by TensorList ops");
+  }
   const Shape shape = shape_from_proto(proto.tensor_shape());
   if (!shape.is_fully_known()) {
     throw Error(Errc::shape_mismatch, "a tensor's shape must be fully known").found(shape.str());
@@ -195,6 +200,7 @@ Tensor tensor_from_proto(const tf::TensorProto& proto, const ImportLimits& limit
           proto.half_val_size() > 0 ? "half_val" : "int_val");
       break;
     }
+    case DType::variant: break;  // refused above
   }
   return tensor;
 }

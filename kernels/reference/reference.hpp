@@ -6,12 +6,14 @@
 
 #include "array.hpp"
 #include "checks.hpp"
+#include "control_flow.hpp"
 #include "dataflow.hpp"
 #include "dynamic.hpp"
 #include "fused.hpp"
 #include "math.hpp"
 #include "nn.hpp"
 #include "random.hpp"
+#include "tensor_list.hpp"
 
 namespace kiln::reference {
 
@@ -26,6 +28,7 @@ inline const KernelTable& kernel_table() {
     register_random_kernels(t);
     register_check_kernels(t);
     register_dynamic_kernels(t);
+    tensor_list::register_tensor_list_kernels(t);
     return t;
   }();
   return table;
@@ -33,8 +36,15 @@ inline const KernelTable& kernel_table() {
 
 // Runs one node on known inputs and returns its outputs. Inference runs first with every input
 // value known, so it validates the node and sizes the outputs; then the kernel fills them.
+inline std::vector<Tensor> evaluate_graph(const Graph& graph, const std::vector<Tensor>& inputs);
+
 inline std::vector<Tensor> evaluate(const Node& node, const std::vector<Tensor>& inputs) {
   if (node.op == "Const") return {node.attr<Tensor>("value")};  // already a value
+  if (!node.regions.empty()) {
+    return run_control_flow(node, inputs, [&node](std::size_t region, const std::vector<Tensor>& args) {
+      return evaluate_graph(*node.regions.at(region), args);
+    });
+  }
   if (node.op == "Placeholder") throw node.error(Errc::invalid_argument, "placeholder was not fed");
   std::vector<TensorType> types;
   std::vector<const Tensor*> values;
@@ -66,6 +76,33 @@ inline std::vector<Tensor> evaluate(const Node& node, const std::vector<Tensor>&
   }
   it->second(node, inputs, outputs);
   return outputs;
+}
+
+// Runs a whole graph (a region) node by node on the reference kernels: inputs in the order of
+// graph.inputs(), outputs in the order of graph.outputs().
+inline std::vector<Tensor> evaluate_graph(const Graph& graph, const std::vector<Tensor>& inputs) {
+  if (inputs.size() != graph.inputs().size()) {
+    throw Error(Errc::invalid_argument, "wrong number of region arguments")
+        .expected(std::to_string(graph.inputs().size()))
+        .found(std::to_string(inputs.size()));
+  }
+  std::vector<std::vector<Tensor>> values(graph.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    values[static_cast<std::size_t>(graph.inputs()[i].value.node)] = {inputs[i]};
+  }
+  for (NodeId id : graph.topological_order()) {
+    auto& produced = values[static_cast<std::size_t>(id)];
+    if (!produced.empty()) continue;  // an argument
+    const Node& node = graph.node(id);
+    std::vector<Tensor> args;
+    for (Value in : node.inputs) args.push_back(values[static_cast<std::size_t>(in.node)].at(static_cast<std::size_t>(in.index)));
+    produced = evaluate(node, args);
+  }
+  std::vector<Tensor> results;
+  for (const Graph::Port& port : graph.outputs()) {
+    results.push_back(values[static_cast<std::size_t>(port.value.node)].at(static_cast<std::size_t>(port.value.index)));
+  }
+  return results;
 }
 
 }  // namespace kiln::reference

@@ -55,12 +55,16 @@ class GraphBuilder {
   // Adds a node and returns all its outputs (for Unpack, Split, FusedBatchNorm, ...).
   std::vector<Value> op_outputs(const std::string& op_type, std::vector<Value> inputs,
                                 Attrs attrs = {}, std::string name = "") {
-    const NodeId id = add(op_type, std::move(inputs), std::move(attrs), std::move(name));
-    std::vector<Value> outs;
-    for (std::size_t i = 0; i < graph_.node(id).outputs.size(); ++i) {
-      outs.push_back({id, static_cast<int>(i)});
-    }
-    return outs;
+    return outputs_of(add(op_type, std::move(inputs), std::move(attrs), std::move(name)));
+  }
+
+  // Adds a control-flow node that owns `regions` (a While's cond and body, an If's branches;
+  // each built with a GraphBuilder of its own) and returns all its outputs.
+  std::vector<Value> control_flow(const std::string& op_type, std::vector<Value> inputs,
+                                  std::vector<Graph> regions, Attrs attrs = {}, std::string name = "") {
+    std::vector<std::shared_ptr<const Graph>> owned;
+    for (Graph& g : regions) owned.push_back(std::make_shared<const Graph>(std::move(g)));
+    return outputs_of(add(op_type, std::move(inputs), std::move(attrs), std::move(name), std::move(owned)));
   }
 
   // `node` runs after `dependency` even though no data flows between them.
@@ -82,8 +86,10 @@ class GraphBuilder {
   }
 
  private:
-  NodeId add(const std::string& op_type, std::vector<Value> inputs, Attrs attrs, std::string name) {
+  NodeId add(const std::string& op_type, std::vector<Value> inputs, Attrs attrs, std::string name,
+             std::vector<std::shared_ptr<const Graph>> regions = {}) {
     Node node;
+    node.regions = std::move(regions);
     node.name = name.empty() ? unique_name(op_type) : std::move(name);
     node.op = op_type;
     node.inputs = std::move(inputs);
@@ -99,6 +105,12 @@ class GraphBuilder {
     derive_type_attrs(node, def, types);
     node.outputs = infer_node(node, std::move(types), std::move(values));
     return graph_.add(std::move(node));
+  }
+
+  std::vector<Value> outputs_of(NodeId id) const {
+    std::vector<Value> outs;
+    for (std::size_t i = 0; i < graph_.node(id).outputs.size(); ++i) outs.push_back({id, static_cast<int>(i)});
+    return outs;
   }
 
   // Sets a missing type attribute (T, Tidx, ...) from the input it describes.

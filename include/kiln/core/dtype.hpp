@@ -22,6 +22,9 @@ enum class DType : std::uint8_t {
   int32,
   int64,
   boolean,
+  // TensorFlow's DT_VARIANT as Kiln uses it: a TensorList (a scalar whose value is a list of
+  // tensors, see TensorList in tensor.hpp). It has no elements a kernel could read as numbers.
+  variant,
 };
 
 namespace detail {
@@ -116,6 +119,7 @@ inline std::size_t dtype_size(DType t) {
     case DType::int32: return 4;
     case DType::int64: return 8;
     case DType::boolean: return 1;
+    case DType::variant: return 0;  // the list lives beside the bytes, not in them
   }
   throw Error(Errc::internal, "dtype_size: unknown dtype");
 }
@@ -132,6 +136,7 @@ inline const char* dtype_name(DType t) {
     case DType::int32: return "int32";
     case DType::int64: return "int64";
     case DType::boolean: return "bool";
+    case DType::variant: return "variant";
   }
   return "invalid";
 }
@@ -148,13 +153,14 @@ inline const char* dtype_tf_name(DType t) {
     case DType::int32: return "DT_INT32";
     case DType::int64: return "DT_INT64";
     case DType::boolean: return "DT_BOOL";
+    case DType::variant: return "DT_VARIANT";
   }
   return "DT_INVALID";
 }
 
 inline DType dtype_from_name(std::string_view name) {
   for (DType t : {DType::float32, DType::float16, DType::bfloat16, DType::float64, DType::int8,
-                  DType::uint8, DType::int32, DType::int64, DType::boolean}) {
+                  DType::uint8, DType::int32, DType::int64, DType::boolean, DType::variant}) {
     if (name == dtype_name(t) || name == dtype_tf_name(t)) return t;
   }
   throw Error(Errc::unsupported, "unknown dtype name").found(std::string(name));
@@ -215,8 +221,10 @@ template <class Fn> decltype(auto) dispatch(DType t, Fn&& fn) {
     case DType::int32: return fn(type_tag<std::int32_t>{});
     case DType::int64: return fn(type_tag<std::int64_t>{});
     case DType::boolean: return fn(type_tag<bool>{});
+    case DType::variant: break;
   }
-  throw Error(Errc::internal, "dispatch: unknown dtype");
+  throw Error(Errc::type_mismatch, "this operation needs numbers, not a tensor list")
+      .found(dtype_name(t));
 }
 
 }  // namespace kiln

@@ -45,6 +45,7 @@ inline const char* errc_name(Errc code) {
 // Where an error happened. Every field is optional; what() prints the ones that are set.
 struct ErrorContext {
   std::string file;
+  std::string region;  // the control-flow regions the node sits in, outermost first
   std::string node;
   std::string op;
   std::string attr;
@@ -74,6 +75,12 @@ class Error : public std::exception {
   Error& input(std::string v) { return set(context_.input, std::move(v)); }
   Error& expected(std::string v) { return set(context_.expected, std::move(v)); }
   Error& found(std::string v) { return set(context_.found, std::move(v)); }
+  // Says the error happened inside region `role` of control-flow node `owner` (added on the way
+  // out, so the outermost region ends up first).
+  Error& within(const std::string& owner, const std::string& role) {
+    const std::string here = owner + "/" + role;
+    return set(context_.region, context_.region.empty() ? here : here + " > " + context_.region);
+  }
 
  private:
   Error& set(std::string& field, std::string value) {
@@ -93,6 +100,7 @@ class Error : public std::exception {
       where += std::string(label) + " '" + value + "'";
     };
     add("file", context_.file);
+    add("region", context_.region);
     add("node", context_.node);
     add("op", context_.op);
     add("attr", context_.attr);

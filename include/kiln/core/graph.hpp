@@ -1,6 +1,11 @@
 // The dataflow IR: nodes that keep their TensorFlow names, values that are (node, output index)
 // pairs, typed attributes and control dependencies.
 //
+// Control flow is structured: a While or If node owns its bodies as regions, each a Graph of
+// its own whose input ports are the region's arguments and whose output ports are its results.
+// A region sees only its arguments (TensorFlow passes captured values in explicitly), so the
+// outer graph stays a DAG and every pass that works on a graph works on a region too.
+//
 // A Graph owns its nodes in a vector; a NodeId is an index into it. Rewrites redirect uses with
 // replace_uses() and then drop what is dead with remove_if(), which renumbers the survivors.
 #pragma once
@@ -8,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <queue>
 #include <string>
@@ -42,6 +48,8 @@ struct TensorType {
   }
 };
 
+class Graph;
+
 struct Node {
   std::string name;                   // the TensorFlow name, kept for provenance
   std::string op;                     // the op type, e.g. "Conv2D"
@@ -50,6 +58,10 @@ struct Node {
   Attrs attrs;
   std::vector<TensorType> outputs;    // one per output; filled by type inference
   std::vector<std::string> replaced;  // names of the original nodes a rewritten node stands for
+  // Sub-graphs the node runs (a While's cond and body, an If's branches), in the order its op's
+  // catalogue entry names them. Shared and never changed in place: a pass that rewrites a
+  // region makes a new Graph and points the node at it.
+  std::vector<std::shared_ptr<const Graph>> regions;
 
   // An Error already pointing at this node.
   Error error(Errc code, std::string message) const {

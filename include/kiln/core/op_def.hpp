@@ -130,6 +130,11 @@ struct OpDef {
   // fed by the caller); "" for an op every backend must be able to run. Ops that forward their
   // inputs need no kernel either and say so through forwards_inputs.
   std::string no_kernel_reason;
+  // The regions a node of this op owns, by role ("cond", "body"; "then_branch", "else_branch").
+  // With variadic_regions the last role names any number of regions (Case's branches). An op
+  // with regions is run by the interpreters, which run its regions, not by a kernel.
+  std::vector<std::string> regions = {};
+  bool variadic_regions = false;
 };
 
 // Builds one catalogue entry by naming each fact:
@@ -214,6 +219,12 @@ class OpBuilder {
   }
   OpBuilder& non_negative() {
     def_.non_negative = true;
+    return *this;
+  }
+  // The regions each node owns, in order (see OpDef::regions); `variadic`: the last role repeats.
+  OpBuilder& regions(std::vector<std::string> roles, bool variadic = false) {
+    def_.regions = std::move(roles);
+    def_.variadic_regions = variadic;
     return *this;
   }
   OpBuilder& no_kernel(std::string reason) {

@@ -35,6 +35,12 @@ inline bool is_check(std::string_view op) {
   return def && def->check;
 }
 
+// An op that owns regions (While, If, Case): control flow, run by the interpreters.
+inline bool has_regions(std::string_view op) {
+  const OpDef* def = op_catalogue().find(op);
+  return def && !def->regions.empty();
+}
+
 // ---- Memory ------------------------------------------------------------------------------
 
 // The inputs a node may overwrite with its output, best candidate first: the op's in-place

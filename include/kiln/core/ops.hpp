@@ -6,6 +6,7 @@
 #include "ops/array.hpp"
 #include "ops/checks.hpp"
 #include "ops/clip.hpp"
+#include "ops/control_flow.hpp"
 #include "ops/cumulative.hpp"
 #include "ops/dataflow.hpp"
 #include "ops/dynamic.hpp"
@@ -13,6 +14,7 @@
 #include "ops/math.hpp"
 #include "ops/nn.hpp"
 #include "ops/random.hpp"
+#include "ops/tensor_list.hpp"
 
 namespace kiln {
 
@@ -29,6 +31,8 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_random_ops(c);
     ops::register_check_ops(c);
     ops::register_dynamic_ops(c);
+    ops::register_control_flow_ops(c);
+    ops::register_tensor_list_ops(c);
     return c;
   }();
   return catalogue;

@@ -78,8 +78,17 @@ class Reader {
  public:
   explicit Reader(std::string_view text) : text_(text) {}
 
-  // The whole graph: statements, then the names resolved into edges.
+  // The whole text: one graph and nothing after it.
   Graph read(const ParseOptions& options) {
+    Graph g = graph_block(options);
+    skip_space();
+    if (!at_end()) fail("the end of the text after the graph's '}'");
+    return g;
+  }
+
+ private:
+  // One "graph { ... }": statements, then the names resolved into edges.
+  Graph graph_block(const ParseOptions& options) {
     keyword("graph");
     expect('{');
     std::vector<PendingNode> nodes;
@@ -87,7 +96,7 @@ class Reader {
     while (!peek('}')) {
       if (at_end()) fail("'}' closing the graph");
       if (peek('%')) {
-        nodes.push_back(node_statement());
+        nodes.push_back(node_statement(options));
       } else if (peek_word("inputs")) {
         keyword("inputs");
         ports(inputs);
@@ -99,12 +108,9 @@ class Reader {
       }
     }
     expect('}');
-    skip_space();
-    if (!at_end()) fail("the end of the text after the graph's '}'");
     return build(std::move(nodes), inputs, outputs, options);
   }
 
- private:
   // ---- Errors ----------------------------------------------------------------------------
   [[noreturn]] void fail_at(std::size_t at, const std::string& expected) const {
     std::size_t line = 1, column = 1;
@@ -614,7 +620,7 @@ class Reader {
     } while (accept(','));
   }
 
-  PendingNode node_statement() {
+  PendingNode node_statement(const ParseOptions& options) {
     PendingNode pending;
     Node& node = pending.node;
     const Ref self = value_ref(/*allow_index=*/false);
@@ -675,6 +681,17 @@ class Reader {
       } while (accept(','));
       expect(']');
       expect(')');
+    }
+    if (peek_word("regions")) {  // "regions { role: graph {...} ... }", roles in the op's order
+      keyword("regions");
+      expect('{');
+      while (!accept('}')) {
+        if (at_end()) fail("'}' closing the regions");
+        skip_space();
+        while (!at_end() && text_[pos_] != ':' && text_[pos_] != '\n') ++pos_;  // the role, for readers
+        expect(':');
+        node.regions.push_back(std::make_shared<const Graph>(graph_block(options)));
+      }
     }
     return pending;
   }

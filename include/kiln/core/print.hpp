@@ -11,8 +11,19 @@
 // One node per line, SSA style. Nodes come in topological order, ties broken by name, so the
 // text depends only on the graph and not on the order in which it was built. `%n:1` is output 1
 // of n, `^%n` a control edge, and `loc(fused[...])` lists the original nodes a rewrite replaced.
-// Names outside TensorFlow's usual characters are quoted. parse.hpp reads the text back; with
-// PrintOptions::lossless it reads back as an equal graph.
+// Names outside TensorFlow's usual characters are quoted. A control-flow node is followed by its
+// regions, each a nested graph under its role:
+//
+//     %loop = While(%i, %x) {T = [int32, float32], ...} : (int32[], float32[?,4]) regions {
+//       cond: graph {
+//         ...
+//       }
+//       body: graph {
+//         ...
+//       }
+//     }
+//
+// parse.hpp reads the text back; with PrintOptions::lossless it reads back as an equal graph.
 #pragma once
 
 #include <algorithm>
@@ -21,6 +32,7 @@
 #include <string>
 
 #include "graph.hpp"
+#include "ops/control_flow.hpp"
 
 namespace kiln {
 
@@ -103,21 +115,42 @@ inline std::string print_node(const Graph& g, NodeId id, const PrintOptions& opt
   return line;
 }
 
-inline std::string print_graph(const Graph& g, const PrintOptions& options = {}) {
-  using namespace print_detail;
+namespace print_detail {
+
+// The graph's text with every line but the first indented by `indent` (a region's graph starts
+// after its role, on the owner's line).
+inline std::string graph_text(const Graph& g, const PrintOptions& options, const std::string& indent) {
   std::string text = "graph {\n";
   auto ports = [&](const char* label, const std::vector<Graph::Port>& list) {
     if (list.empty()) return;
-    text += std::string("  ") + label + ": ";
+    text += indent + "  " + label + ": ";
     for (std::size_t i = 0; i < list.size(); ++i) {
       text += (i ? ", " : "") + name_text(list[i].name) + " = " + value_ref(g, list[i].value);
     }
     text += "\n";
   };
   ports("inputs", g.inputs());
-  for (NodeId id : name_ordered_topology(g)) text += "  " + print_node(g, id, options) + "\n";
+  for (NodeId id : name_ordered_topology(g)) {
+    const Node& node = g.node(id);
+    text += indent + "  " + print_node(g, id, options);
+    if (!node.regions.empty()) {
+      text += " regions {\n";
+      for (std::size_t r = 0; r < node.regions.size(); ++r) {
+        text += indent + "    " + ops::control_flow::region_role(node, r) + ": " +
+                graph_text(*node.regions[r], options, indent + "    ");
+      }
+      text += indent + "  }";
+    }
+    text += "\n";
+  }
   ports("outputs", g.outputs());
-  return text + "}\n";
+  return text + indent + "}\n";
+}
+
+}  // namespace print_detail
+
+inline std::string print_graph(const Graph& g, const PrintOptions& options = {}) {
+  return print_detail::graph_text(g, options, "");
 }
 
 }  // namespace kiln

@@ -25,6 +25,8 @@
 namespace kiln {
 
 constexpr std::size_t kTensorAlignment = 64;
+
+struct TensorList;
 // No single tensor may exceed 1 TiB. Far beyond any real model, it turns a hostile shape into a
 // clear error even where the allocator would rather abort than fail (sanitizers, overcommit).
 constexpr std::size_t kMaxTensorBytes = std::size_t{1} << 40;
@@ -81,6 +83,23 @@ class Tensor {
   }
   template <class T> static Tensor scalar(T value) { return from<T>(Shape{}, {value}); }
 
+  // A variant scalar holding a TensorList (TensorFlow's TensorArray in graphs since TF 2). The
+  // list is shared and never changed: an op that "changes" a list makes a new one, which shares
+  // the item tensors (handles) with the old.
+  static Tensor list(std::shared_ptr<const TensorList> items) {
+    Tensor t(DType::variant, Shape{});
+    t.list_ = std::move(items);
+    return t;
+  }
+  bool is_list() const { return list_ != nullptr; }
+  const TensorList& as_list() const {
+    if (!list_) {
+      throw Error(Errc::type_mismatch, "expected a tensor list")
+          .found(valid_ ? std::string(dtype_name(dtype_)) + shape_.str() : "an empty tensor");
+    }
+    return *list_;
+  }
+
   bool valid() const { return valid_; }
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }
@@ -116,6 +135,7 @@ class Tensor {
   }
 
   Tensor clone() const {
+    if (list_) return *this;  // lists are immutable: sharing is copying
     Tensor t(dtype_, shape_);
     if (byte_size() > 0) std::memcpy(t.data_, data_, byte_size());
     return t;
@@ -201,6 +221,16 @@ class Tensor {
   std::shared_ptr<std::byte> owner_;
   std::byte* data_ = nullptr;
   bool valid_ = false;
+  std::shared_ptr<const TensorList> list_;  // for DType::variant
+};
+
+// The value of a variant tensor: TensorFlow's TensorList. `element_shape` is what the list was
+// declared with (possibly partial); items are dense tensors of `element_dtype`. An item that
+// was reserved but never set is an empty Tensor, read as zeros of the element shape.
+struct TensorList {
+  DType element_dtype = DType::float32;
+  Shape element_shape = Shape::unknown_rank();
+  std::vector<Tensor> items;
 };
 
 namespace detail {
@@ -254,6 +284,11 @@ enum class TextStyle {
 inline void write_tensor(std::ostream& os, const Tensor& t, TextStyle style) {
   if (!t.valid()) {
     os << "<empty tensor>";
+    return;
+  }
+  if (t.is_list()) {
+    os << "list<" << dtype_name(t.as_list().element_dtype) << t.as_list().element_shape.str()
+       << "> of " << t.as_list().items.size();
     return;
   }
   os << dtype_name(t.dtype()) << t.shape().str() << " {";

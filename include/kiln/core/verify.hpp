@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "op_traits.hpp"
 #include "ops.hpp"
 
 namespace kiln {
@@ -29,6 +30,40 @@ inline void check_value(const Graph& g, Value v, const std::string& user, const 
         .input(producer.name + ":" + std::to_string(v.index))
         .expected("index < " + std::to_string(producer.outputs.size()))
         .found(std::to_string(v.index));
+  }
+}
+
+}  // namespace verify_detail
+
+inline void verify(const Graph& g);
+
+namespace verify_detail {
+
+// A control-flow node has the regions its op names, each a sound graph whose arguments are
+// placeholders. (How many arguments and results each takes is checked by its shape function.)
+inline void check_regions(const Node& n) {
+  const OpDef& def = op_catalogue().at(n);
+  const std::size_t roles = def.regions.size();
+  const bool count_ok = def.variadic_regions ? n.regions.size() + 1 >= roles : n.regions.size() == roles;
+  if (!count_ok) {
+    throw n.error(Errc::invalid_graph, "node has another number of regions than its op")
+        .expected((def.variadic_regions ? "at least " : "") + std::to_string(def.variadic_regions ? roles - 1 : roles))
+        .found(std::to_string(n.regions.size()));
+  }
+  for (std::size_t r = 0; r < n.regions.size(); ++r) {
+    const std::string role = def.regions[std::min(r, roles - 1)];
+    if (!n.regions[r]) throw n.error(Errc::invalid_graph, "region is missing").input(role);
+    try {
+      verify(*n.regions[r]);
+      for (const Graph::Port& p : n.regions[r]->inputs()) {
+        if (n.regions[r]->node(p.value.node).op != "Placeholder") {
+          throw Error(Errc::invalid_graph, "a region argument must be a Placeholder").input(p.name);
+        }
+      }
+    } catch (Error& e) {
+      e.within(n.name, role);
+      throw;
+    }
   }
 }
 
@@ -63,6 +98,7 @@ inline void verify(const Graph& g) {
 
   for (NodeId id : order) {
     const Node& n = g.node(id);
+    if (!n.regions.empty() || has_regions(n.op)) verify_detail::check_regions(n);
     std::vector<TensorType> types;
     std::vector<const Tensor*> values;
     for (Value in : n.inputs) {
