@@ -120,7 +120,7 @@ inline void infer_types_with_values(Graph& graph, std::int64_t max_value_bytes =
       all_known = all_known && it != known.end();
       if (it != known.end()) args.push_back(it->second);
     }
-    node.outputs = infer_node(node, types, values);
+    infer_into(node, types, values);
     if (node.op == "Const") {
       known[{id, 0}] = node.attr<Tensor>("value");
       continue;

@@ -164,12 +164,17 @@ inline std::vector<DynamicStep> dynamic_steps(const Graph& graph,
   for (NodeId id : schedule) {
     const Node& node = graph.node(id);
     std::string why;
+    if (!node.regions.empty()) why = "control flow: runs its regions";
     for (Value in : node.inputs) {
+      if (why.empty() && graph.type_of(in).dtype == DType::variant) {
+        why = "reads the tensor list " + graph.value_name(in);
+      }
       if (why.empty() && !graph.type_of(in).shape.is_fully_known()) {
         why = "reads " + graph.value_name(in) + ", sized at run time";
       }
     }
     for (const TensorType& out : node.outputs) {
+      if (why.empty() && out.dtype == DType::variant) why = "makes a tensor list";
       if (why.empty() && !out.shape.is_fully_known()) {
         why = "output " + out.str() + " is sized by the values";
       }

@@ -1,6 +1,7 @@
 #include "savedmodel/graph_importer.hpp"
 
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -26,12 +27,29 @@ bool is_variable_op(const std::string& op) {
   return op == "VarHandleOp" || op == "VariableV2" || op == "Variable";
 }
 
+// TensorFlow's control-flow ops and the Kiln op each becomes: the stateless forms promise no
+// side effects in their bodies, which an inference graph's bodies never have anyway.
+const char* control_flow_op(const std::string& op) {
+  if (op == "While" || op == "StatelessWhile") return "While";
+  if (op == "If" || op == "StatelessIf") return "If";
+  if (op == "Case" || op == "StatelessCase") return "Case";
+  return "";
+}
+
 // The Kiln op build_node() turns a TensorFlow op into, when it is not the op itself.
 const char* becomes(const std::string& op) {
   if (is_variable_op(op)) return "Const";
   if (op == "ReadVariableOp") return "Identity";
   if (op == "ResourceGather") return "GatherV2";
+  if (*control_flow_op(op) && op.rfind("Stateless", 0) == 0) return control_flow_op(op);
   return "";
+}
+
+// The function attributes that name a control-flow node's regions, in the Kiln op's order.
+std::vector<std::string> region_attrs(const std::string& kiln_op) {
+  if (kiln_op == "While") return {"cond", "body"};
+  if (kiln_op == "If") return {"then_branch", "else_branch"};
+  return {"branches"};
 }
 
 struct Scope;
@@ -109,6 +127,62 @@ class Importer {
         throw Error(Errc::invalid_graph, "two nodes share one name").file(options.file).node(n.name());
       }
     }
+  }
+
+  // An importer for one function body that a control-flow node runs: it shares the library
+  // and what the parent has learned about ops.
+  Importer(const Importer& parent, const tf::FunctionDef& body, int depth)
+      : options_(parent.options_),
+        op_defs_(parent.op_defs_),
+        functions_(parent.functions_),
+        census_(parent.census_) {
+    main_.function = &body;
+    main_.depth = depth;
+    for (const tf::NodeDef& n : body.node_def()) {
+      if (!main_.nodes.emplace(n.name(), &n).second) {
+        throw Error(Errc::invalid_graph, "two nodes share one name in " + main_.where())
+            .file(options_.file)
+            .node(n.name());
+      }
+    }
+  }
+
+  // The body as a region: each input argument a Placeholder of `arg_types` (shapes are left
+  // open; type inference gives them the loop's or the branch's), each output argument a result.
+  // Ops Kiln lacks are handed to the parent, which reports them with its own.
+  Graph import_region(const std::vector<DType>& arg_types, Importer& parent) {
+    const tf::OpDef& signature = main_.function->signature();
+    if (static_cast<std::size_t>(signature.input_arg_size()) != arg_types.size()) {
+      throw Error(Errc::invalid_graph, "control-flow body takes another number of arguments")
+          .file(options_.file)
+          .node(main_.where())
+          .expected(std::to_string(arg_types.size()))
+          .found(std::to_string(signature.input_arg_size()));
+    }
+    for (int i = 0; i < signature.input_arg_size(); ++i) {
+      const std::string& name = signature.input_arg(i).name();
+      Node arg;
+      arg.name = unique_name(name);
+      arg.op = "Placeholder";
+      arg.attrs = {{"dtype", arg_types[static_cast<std::size_t>(i)]}, {"shape", Shape::unknown_rank()}};
+      const Value v{add(std::move(arg)), 0};
+      main_.args[name] = v;
+      graph_.inputs().push_back({name, v});
+    }
+    for (const tf::OpDef::ArgDef& out : signature.output_arg()) {
+      const std::string& ref_text = return_ref(main_, out.name());
+      const TensorRef ref = parse_tensor_ref(ref_text, true);
+      if (!ref.is_arg) materialize(main_, ref.node, "result '" + out.name() + "'");
+      graph_.outputs().push_back({out.name(), value_of(main_, ref, "result '" + out.name() + "'")});
+    }
+    parent.unsupported_.insert(parent.unsupported_.end(), unsupported_.begin(), unsupported_.end());
+    for (auto& [op, use] : uses_) {
+      OpUse& total = parent.uses_[op];
+      if (total.op.empty()) total = use;
+      else total.nodes += use.nodes;
+    }
+    if (!census_ && unsupported_.empty()) infer_types(graph_);
+    return std::move(graph_);
   }
 
   Graph run(const std::vector<PortRequest>& inputs, const std::vector<PortRequest>& outputs,
@@ -469,6 +543,7 @@ class Importer {
     node.name = unique_name(scope.prefix + tf_node.name());
     node.inputs = data_inputs(scope, tf_node);
     const std::string& op = tf_node.op();
+    if (*control_flow_op(op)) return build_control_flow(scope, tf_node, std::move(node));
     if (census_) {  // counted, not translated: no checkpoint read, no attribute converted
       count_use(op, becomes(op));
       node.op = op;
@@ -504,6 +579,100 @@ class Importer {
       }
     }
     return add(std::move(node));
+  }
+
+  // While, If and Case: their function attributes become regions, each imported from the
+  // library on its own. TensorFlow types a captured variable as a resource; here the variable is
+  // a constant by now, so the region's argument takes the constant's dtype.
+  NodeId build_control_flow(Scope& scope, const tf::NodeDef& tf_node, Node node) {
+    node.op = control_flow_op(tf_node.op());
+    count_use(tf_node.op(), becomes(tf_node.op()));
+    const bool selects = node.op != "While";  // If and Case: input 0 picks the branch
+    const std::string arg_types_key = selects ? "Tin" : "T";
+    DTypes arg_types;
+    for (std::size_t i = selects ? 1 : 0; i < node.inputs.size(); ++i) {
+      arg_types.push_back(census_ ? DType::float32 : dtype_behind(node.inputs[i], tf_node));
+    }
+    if (!census_) {
+      // Function names are set below; the argument types are the values' (no resources).
+      node.attrs = convert_attrs(scope, tf_node, {arg_types_key, "cond", "body", "then_branch", "else_branch", "branches"});
+      node.attrs[arg_types_key] = arg_types;
+      fill_default_attrs(node, op_catalogue().at(node));
+    }
+    for (const std::string& key : region_attrs(node.op)) {
+      for (const std::string& function : function_names(tf_node, key)) {
+        if (!census_ && node.op != "Case") node.attrs[key] = function;
+        node.regions.push_back(std::make_shared<const Graph>(import_body(scope, tf_node, function, arg_types)));
+      }
+      if (!census_ && node.op == "Case") node.attrs[key] = function_names(tf_node, key);
+    }
+    return add(std::move(node));
+  }
+
+  // The function names a func or list(func) attribute holds.
+  Strings function_names(const tf::NodeDef& node, const std::string& key) const {
+    auto it = node.attr().find(key);
+    if (it == node.attr().end()) {
+      throw Error(Errc::invalid_attr, "control-flow node lacks its body")
+          .file(options_.file).node(node.name()).op(node.op()).attr(key);
+    }
+    Strings names;
+    if (it->second.has_func()) names.push_back(it->second.func().name());
+    for (const tf::NameAttrList& f : it->second.list().func()) names.push_back(f.name());
+    if (names.empty()) {
+      throw Error(Errc::invalid_attr, "control-flow attribute names no function")
+          .file(options_.file).node(node.name()).op(node.op()).attr(key);
+    }
+    return names;
+  }
+
+  Graph import_body(const Scope& scope, const tf::NodeDef& node, const std::string& function,
+                    const std::vector<DType>& arg_types) {
+    auto it = functions_.find(function);
+    if (it == functions_.end()) {
+      throw Error(Errc::not_found, "control-flow body is not in the function library")
+          .file(options_.file).node(node.name()).op(node.op()).found(function);
+    }
+    if (scope.depth + 1 > kMaxCallDepth) {
+      throw Error(Errc::limit_exceeded, "control flow and calls nest too deeply")
+          .file(options_.file)
+          .node(node.name())
+          .expected("<= " + std::to_string(kMaxCallDepth) + " levels");
+    }
+    try {
+      return Importer(*this, *it->second, scope.depth + 1).import_region(arg_types, *this);
+    } catch (Error& e) {
+      e.within(scope.prefix + node.name(), function);
+      throw;
+    }
+  }
+
+  // The dtype of an imported value, found without type inference (which runs at the end):
+  // through pass-throughs to the constant or placeholder that makes it.
+  DType dtype_behind(Value v, const tf::NodeDef& user) const {
+    for (int hops = 0; hops < 1000; ++hops) {
+      const Node& n = graph_.node(v.node);
+      if (n.op == "Const" || n.op == "Placeholder" || n.op == "PlaceholderWithDefault") return n.attr<DType>("dtype");
+      if (n.op == "Identity" && n.has_attr("T")) return n.attr<DType>("T");
+      if (n.op == "While" && n.has_attr("T")) {
+        const DTypes& types = n.attr<DTypes>("T");
+        if (static_cast<std::size_t>(v.index) < types.size() && types[static_cast<std::size_t>(v.index)] != DType::variant) {
+          return types[static_cast<std::size_t>(v.index)];
+        }
+      }
+      const OpDef* def = op_catalogue().find(n.op);
+      if (!def || !def->infer || n.inputs.empty()) break;
+      if (n.op == "IdentityN" || n.op == "StopGradient" || n.op == "Snapshot") {
+        v = n.inputs.at(static_cast<std::size_t>(v.index));
+        continue;
+      }
+      // Anything else: infer this one node from what its inputs are made of.
+      std::vector<TensorType> types;
+      for (Value in : n.inputs) types.push_back({dtype_behind(in, user), Shape::unknown_rank()});
+      return infer_node(n, types, std::vector<const Tensor*>(types.size(), nullptr)).at(static_cast<std::size_t>(v.index)).dtype;
+    }
+    throw Error(Errc::unsupported, "cannot tell the dtype of a control-flow argument")
+        .file(options_.file).node(user.name()).input(graph_.value_name(v));
   }
 
   NodeId add(Node node) {
@@ -576,7 +745,8 @@ class Importer {
 
   // The node's attributes as Kiln values, with TensorFlow's defaults restored from the OpDef.
   // Attributes starting with '_' are TensorFlow's bookkeeping and are left out.
-  Attrs convert_attrs(const Scope& scope, const tf::NodeDef& node) {
+  // `skip`: keys the caller sets itself.
+  Attrs convert_attrs(const Scope& scope, const tf::NodeDef& node, const std::set<std::string>& skip = {}) {
     const tf::OpDef* def = nullptr;
     if (auto it = op_defs_.find(node.op()); it != op_defs_.end()) def = it->second;
     auto type_of = [&](const std::string& key) -> std::string {
@@ -614,11 +784,11 @@ class Importer {
     std::map<std::string, const tf::AttrValue*> sorted;  // protobuf maps have no fixed order
     for (const auto& [key, value] : node.attr()) sorted.emplace(key, &value);
     for (const auto& [key, value] : sorted) {
-      if (!key.empty() && key[0] != '_') put(key, *value);
+      if (!key.empty() && key[0] != '_' && !skip.count(key)) put(key, *value);
     }
     if (def) {
       for (const tf::OpDef::AttrDef& a : def->attr()) {
-        if (a.has_default_value() && !attrs.count(a.name())) put(a.name(), a.default_value());
+        if (a.has_default_value() && !attrs.count(a.name()) && !skip.count(a.name())) put(a.name(), a.default_value());
       }
     }
     return attrs;

@@ -27,6 +27,14 @@ namespace kiln {
 
 using NamedTensors = std::map<std::string, Tensor, std::less<>>;
 
+class EagerInterpreter;
+using RegionInterpreters = std::vector<std::shared_ptr<const EagerInterpreter>>;
+
+// Runs a While, If or Case whose regions each have an interpreter (made once, with the node's
+// executor); an error inside a region says which.
+inline std::vector<Tensor> run_regions(const Node& node, const std::vector<Tensor>& args,
+                                const RegionInterpreters& regions, std::int64_t max_iterations);
+
 class EagerInterpreter {
  public:
   // Verifies the graph and plans the run: which nodes are needed, and when each value dies.
@@ -76,7 +84,8 @@ class EagerInterpreter {
         for (Value in : node.inputs) {
           args.push_back(values[static_cast<std::size_t>(in.node)][static_cast<std::size_t>(in.index)]);
         }
-        values[id] = kernels_.run(step.node, node, args, step.constant_inputs);
+        values[id] = node.regions.empty() ? kernels_.run(step.node, node, args, step.constant_inputs)
+                                          : run_control_flow(step.node, node, args);
       }
       for (Value dead : step.releases) {
         values[static_cast<std::size_t>(dead.node)][static_cast<std::size_t>(dead.index)] = Tensor();
@@ -140,6 +149,9 @@ class EagerInterpreter {
     for (NodeId id : graph_.topological_order()) {
       if (!needed[static_cast<std::size_t>(id)]) continue;
       Step step{id, {}, {}};
+      for (const std::shared_ptr<const Graph>& region : graph_.node(id).regions) {
+        regions_[id].push_back(std::make_shared<const EagerInterpreter>(*region, backend_, threads_));
+      }
       for (Value in : graph_.node(id).inputs) {
         last_reader[in] = steps_.size();
         step.constant_inputs.push_back(comes_from_constant(in));
@@ -148,6 +160,10 @@ class EagerInterpreter {
     }
     for (const Graph::Port& p : graph_.outputs()) last_reader.erase(p.value);  // outputs live on
     for (const auto& [value, step] : last_reader) steps_[step].releases.push_back(value);
+  }
+
+  std::vector<Tensor> run_control_flow(NodeId id, const Node& node, const std::vector<Tensor>& args) const {
+    return run_regions(node, args, regions_.at(id), max_loop_iterations_);
   }
 
   // Whether `v` is a Const, possibly seen through views, and not a graph input.
@@ -187,7 +203,24 @@ class EagerInterpreter {
   int threads_ = 0;
   OnDemandKernels kernels_;  // each node's kernel, prepared for the shapes it runs with
   std::vector<Step> steps_;
+  std::map<NodeId, RegionInterpreters> regions_;  // each control-flow node's, made once
+  std::int64_t max_loop_iterations_ = reference::kDefaultMaxLoopIterations;
 };
+
+inline std::vector<Tensor> run_regions(const Node& node, const std::vector<Tensor>& args,
+                                       const RegionInterpreters& regions, std::int64_t max_iterations) {
+  return reference::run_control_flow(
+      node, args,
+      [&](std::size_t r, const std::vector<Tensor>& region_args) {
+        try {
+          return regions.at(r)->run(region_args);
+        } catch (Error& e) {
+          e.within(node.name, ops::control_flow::region_role(node, r));
+          throw;
+        }
+      },
+      max_iterations);
+}
 
 // One-shot convenience: verify, plan and run.
 inline NamedTensors run_eager(const Graph& graph, const NamedTensors& feeds) {

@@ -10,6 +10,7 @@
 // keeps its most recently prepared few. The `reference` backend's kernels need no preparing.
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <memory>
@@ -46,6 +47,13 @@ class OnDemandKernels {
       values.push_back(&t);
     }
     const std::vector<TensorType> out_types = infer_node(node, types, values);
+    // Tensor lists live beside a tensor's bytes, where no backend's kernel (which sees bytes
+    // only) reaches: the reference kernels, which see whole tensors, handle them everywhere.
+    auto is_list = [](const TensorType& t) { return t.dtype == DType::variant; };
+    if (std::any_of(types.begin(), types.end(), is_list) ||
+        std::any_of(out_types.begin(), out_types.end(), is_list)) {
+      return reference::evaluate(node, inputs);
+    }
     std::vector<Tensor> outputs;
     for (const TensorType& t : out_types) {
       if (!t.shape.is_fully_known()) {

@@ -42,6 +42,7 @@
 
 #include "backend.hpp"
 #include "core/ops.hpp"
+#include "eager.hpp"
 #include "on_demand_kernels.hpp"
 #include "optimizer/memory_planner.hpp"
 
@@ -215,6 +216,8 @@ class Plan {
     std::vector<int> inputs, outputs;   // slots
     int threads = 0;                    // the threads it runs with
     std::vector<bool> constant_inputs;  // a dynamic step's inputs that are constants
+    // A control-flow step's regions, each run node by node on the plan's backend.
+    RegionInterpreters regions;
   };
   struct InputSlot {
     int slot;
@@ -383,6 +386,9 @@ class Plan {
     for (std::size_t i = 0; i < node.outputs.size(); ++i) {
       step.outputs.push_back(value_slot_.at(Value{dynamic.node, static_cast<int>(i)}));
     }
+    for (const std::shared_ptr<const Graph>& region : node.regions) {
+      step.regions.push_back(std::make_shared<const EagerInterpreter>(*region, options_.backend, options_.threads));
+    }
     StepInfo info;
     info.node = node.name;
     info.op = node.op;
@@ -426,13 +432,15 @@ class Plan {
     for (std::size_t k = 0; k < step.inputs.size(); ++k) {
       const TensorType& type = graph_.type_of(node.inputs[k]);
       const Slot& slot = slots_[static_cast<std::size_t>(step.inputs[k])];
-      if (type.shape.is_fully_known()) {
+      if (type.shape.is_fully_known() && type.dtype != DType::variant) {
         args.push_back(Tensor::view(type.dtype, type.shape, slots[step.inputs[k]]));
       } else {
         args.push_back(made[static_cast<std::size_t>(slot.index)]);  // another dynamic step's
       }
     }
-    std::vector<Tensor> outputs = dynamic_kernels_->run(step.node, node, args, step.constant_inputs);
+    std::vector<Tensor> outputs =
+        step.regions.empty() ? dynamic_kernels_->run(step.node, node, args, step.constant_inputs)
+                             : run_regions(node, args, step.regions, reference::kDefaultMaxLoopIterations);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       Tensor& t = outputs[i];
       // A view (Reshape to a computed shape) of arena or caller bytes gets bytes of its own: the

@@ -103,7 +103,7 @@ class GraphBuilder {
       values.push_back(constant_value(graph_, in));
     }
     derive_type_attrs(node, def, types);
-    node.outputs = infer_node(node, std::move(types), std::move(values));
+    infer_into(node, std::move(types), std::move(values));
     return graph_.add(std::move(node));
   }
 

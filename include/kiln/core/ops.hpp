@@ -85,6 +85,32 @@ inline std::vector<TensorType> infer_node(const Node& node, std::vector<TensorTy
   return def.infer(ctx);
 }
 
+inline void infer_types(Graph& graph);
+
+// Infers the node's output types into node.outputs and, for a control-flow node, gives its
+// regions' arguments the types they take here (the loop's invariant types, the branches'
+// argument types) and infers the regions through: after this a region's text shows the shapes
+// it runs with, and a plan can be made for it.
+inline void infer_into(Node& node, std::vector<TensorType> inputs, std::vector<const Tensor*> values) {
+  node.outputs = infer_node(node, inputs, std::move(values));
+  if (node.regions.empty()) return;
+  const bool loop = node.op == "While";
+  std::vector<TensorType> args = loop ? node.outputs : std::vector<TensorType>(inputs.begin() + 1, inputs.end());
+  for (std::shared_ptr<const Graph>& region : node.regions) {
+    Graph specialized = *region;
+    bool changed = false;
+    for (std::size_t i = 0; i < args.size() && i < specialized.inputs().size(); ++i) {
+      Node& arg = specialized.node(specialized.inputs()[i].value.node);
+      if (arg.attr_or<Shape>("shape", Shape::unknown_rank()) == args[i].shape) continue;
+      arg.attrs["shape"] = args[i].shape;
+      changed = true;
+    }
+    if (!changed) continue;
+    infer_types(specialized);
+    region = std::make_shared<const Graph>(std::move(specialized));
+  }
+}
+
 // The value of a Const node, or null: what shape functions may use before anything runs.
 inline const Tensor* constant_value(const Graph& graph, Value v) {
   const Node& producer = graph.node(v.node);
@@ -108,7 +134,7 @@ inline void infer_types(Graph& graph) {
       types.push_back(graph.type_of(in));
       values.push_back(constant_value(graph, in));
     }
-    graph.node(id).outputs = infer_node(node, std::move(types), std::move(values));
+    infer_into(graph.node(id), std::move(types), std::move(values));
   }
 }
 

@@ -730,7 +730,7 @@ class Reader {
         types.push_back(g.type_of(in));
         values.push_back(constant_value(g, in));
       }
-      g.node(id).outputs = infer_node(node, std::move(types), std::move(values));
+      infer_into(g.node(id), std::move(types), std::move(values));
     }
   }
 
