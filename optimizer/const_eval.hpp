@@ -25,6 +25,17 @@ inline bool may_fold_op(const std::string& op) {
          !has_side_effects(op) && !is_nondeterministic(op);
 }
 
+// A node that may become a constant when its inputs are: a foldable op, not control flow (a
+// loop may run for as long as it likes), and with no tensor list among its outputs (a list is
+// made fresh on every run and has no constant form).
+inline bool may_fold(const Node& node) {
+  if (!may_fold_op(node.op) || !node.regions.empty() || has_regions(node.op)) return false;
+  for (const TensorType& t : node.outputs) {
+    if (t.dtype == DType::variant) return false;
+  }
+  return true;
+}
+
 // Bytes of a type whose shape is fully known, or -1.
 inline std::int64_t known_bytes(const TensorType& type) {
   if (!type.shape.is_fully_known()) return -1;
@@ -46,7 +57,7 @@ inline std::optional<Tensor> evaluate_constant(const Graph& graph, Value v,
       known[id] = {node.attr<Tensor>("value")};
       return true;
     }
-    if (!may_fold_op(node.op) || ++evaluations > max_nodes) return false;
+    if (!may_fold(node) || ++evaluations > max_nodes) return false;
     for (const TensorType& t : node.outputs) {
       const std::int64_t bytes = known_bytes(t);
       if (bytes < 0 || bytes > byte_budget) return false;
@@ -125,7 +136,7 @@ inline void infer_types_with_values(Graph& graph, std::int64_t max_value_bytes =
       known[{id, 0}] = node.attr<Tensor>("value");
       continue;
     }
-    if (ports.count(id) || !may_fold_op(node.op) || node.outputs.empty()) continue;
+    if (ports.count(id) || !may_fold(node) || node.outputs.empty()) continue;
     if ((node.op == "Shape" || node.op == "Size" || node.op == "Rank") && types.size() == 1) {
       if (auto v = shape_op_value(node, types[0], node.outputs[0].dtype)) known[{id, 0}] = *v;
       continue;

@@ -368,7 +368,7 @@ struct Folding {
   void sweep() {
     for (NodeId id : graph.topological_order()) {
       const Node& node = graph.node(id);
-      if (ports.count(id) || declined.count(id) || !may_fold_op(node.op) || node.outputs.empty()) {
+      if (ports.count(id) || declined.count(id) || !may_fold(node) || node.outputs.empty()) {
         continue;
       }
       bool all_constant = !node.inputs.empty();

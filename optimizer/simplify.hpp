@@ -198,6 +198,7 @@ inline std::size_t merge_duplicates(Graph& graph, PassResult& result) {
       std::vector<Value> other_inputs;
       for (Value v : other.inputs) other_inputs.push_back(canon(v));
       if (other_inputs != inputs || other.control_inputs != node.control_inputs) continue;
+      if (other.regions != node.regions) continue;  // control flow: same inputs, other bodies
       if (!attrs_equal(other.attrs, node.attrs)) continue;
       twin = other_id;
       break;

@@ -10,6 +10,7 @@
 #include <kiln/core/verify.hpp>
 
 #include "savedmodel/dtypes.hpp"
+#include "savedmodel/functionalize.hpp"
 #include "savedmodel/tensor_names.hpp"
 #include "savedmodel/tensor_proto.hpp"
 
@@ -877,15 +878,36 @@ class Importer {
 
 }  // namespace
 
+// TF1 control flow (Enter/Merge/Switch/..., TensorArrayV3) is first rewritten into While, If and
+// TensorList ops (functionalize.hpp), in a copy pruned to what the ports need; the Importer reads
+// that copy, which must outlive it.
 Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
                    const std::vector<PortRequest>& outputs, const GraphImportOptions& options,
                    bool placeholders_as_inputs) {
+  if (has_v1_control_flow(graph)) {
+    std::vector<std::string> needed;
+    for (const auto* ports : {&inputs, &outputs}) {
+      for (const PortRequest& p : *ports) needed.push_back(p.tensor);
+    }
+    const tf::GraphDef functional =
+        functionalize_control_flow(graph, options.file, options.op_list, needed);
+    return Importer(functional, options).run(inputs, outputs, placeholders_as_inputs);
+  }
   return Importer(graph, options).run(inputs, outputs, placeholders_as_inputs);
 }
 
 std::vector<OpUse> census_ops(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
                               const std::vector<PortRequest>& outputs,
                               const GraphImportOptions& options) {
+  if (has_v1_control_flow(graph)) {
+    std::vector<std::string> needed;
+    for (const auto* ports : {&inputs, &outputs}) {
+      for (const PortRequest& p : *ports) needed.push_back(p.tensor);
+    }
+    const tf::GraphDef functional =
+        functionalize_control_flow(graph, options.file, options.op_list, needed);
+    return Importer(functional, options).census(inputs, outputs);
+  }
   return Importer(graph, options).census(inputs, outputs);
 }
 
