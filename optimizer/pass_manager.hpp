@@ -146,6 +146,7 @@ class PassManager {
       const auto start = clock::now();
       try {
         record.result = pass.run(graph, context);
+        run_in_regions(pass, graph, context, record.result);
       } catch (const std::exception& e) {
         graph = std::move(snapshot);
         if (on_failure_ == OnPassFailure::fail) throw failure_of(pass, e);
@@ -163,6 +164,42 @@ class PassManager {
   }
 
  private:
+  // A pass rewrites the bodies of loops and branches as it rewrites the graph: each region is a
+  // graph of its own and gets the same pass (and its regions theirs). Counts add up in the
+  // pass's statistics, and a note says how each body it changed shrank or grew.
+  static void run_in_regions(const Pass& pass, Graph& graph, PassContext& context, PassResult& total) {
+    for (std::size_t id = 0; id < graph.size(); ++id) {
+      Node& node = graph.node(static_cast<NodeId>(id));
+      for (std::size_t r = 0; r < node.regions.size(); ++r) {
+        const std::string where = node.name + "/" + ops::control_flow::region_role(node, r);
+        Graph region = *node.regions[r];
+        const std::size_t before = region.size();
+        PassResult inner;
+        try {
+          inner = pass.run(region, context);
+          run_in_regions(pass, region, context, inner);
+        } catch (Error& e) {
+          e.within(node.name, ops::control_flow::region_role(node, r));
+          throw;
+        }
+        bool changed = region.size() != before;
+        for (const Statistic& s : inner.stats) {
+          if (s.unit == StatUnit::bytes) {
+            total.bytes(s.name, total.stat(s.name) + s.value);
+          } else {
+            total.count(s.name, s.value);
+            changed = changed || s.value != 0;
+          }
+        }
+        for (const std::string& note : inner.notes) total.note(where + ": " + note);
+        if (changed) {
+          total.note(where + ": " + std::to_string(before) + " -> " + std::to_string(region.size()) + " nodes");
+        }
+        node.regions[r] = std::make_shared<const Graph>(std::move(region));
+      }
+    }
+  }
+
   // The error a failing pass stops the run with: the pass's name, then what it threw.
   static Error failure_of(const Pass& pass, const std::exception& e) {
     const std::string prefix = "optimizer pass '" + pass.name + "' failed: ";

@@ -4,6 +4,7 @@
 //
 //   tests/fixtures/models/<name>/          a fixture: saved_model/ (first line of
 //                                          signature_def.txt names the signature) or model.pb
+//   tests/fixtures/control_flow/<name>/    the same, for models with loops and conditionals
 //   tests/fixtures/corpus/<model>/<sig>/   one signature of tests/fixtures/corpus_models/<model>
 //   tests/fixtures/corpus/frozen/<name>/   the frozen graph corpus_models/frozen/<name>.pb
 //
@@ -75,14 +76,19 @@ inline std::vector<fs::path> sorted_entries(const fs::path& dir) {
   return entries;
 }
 
+// The fixture models, then the control-flow fixtures (labelled "control_flow/<name>").
 inline std::vector<ConformanceCase> fixture_cases() {
   std::vector<ConformanceCase> cases;
-  for (const fs::path& dir : sorted_entries(kFixtures / "models")) {
-    const std::string name = dir.filename().string();
-    if (fs::exists(dir / "model.pb")) {
-      cases.push_back({name, dir / "model.pb", "", dir});
-    } else {
-      cases.push_back({name, dir / "saved_model", first_line(dir / "signature_def.txt"), dir});
+  for (const char* folder : {"models", "control_flow"}) {
+    const std::string prefix = folder == std::string("models") ? "" : std::string(folder) + "/";
+    for (const fs::path& dir : sorted_entries(kFixtures / folder)) {
+      if (!fs::is_directory(dir)) continue;
+      const std::string name = prefix + dir.filename().string();
+      if (fs::exists(dir / "model.pb")) {
+        cases.push_back({name, dir / "model.pb", "", dir});
+      } else {
+        cases.push_back({name, dir / "saved_model", first_line(dir / "signature_def.txt"), dir});
+      }
     }
   }
   return cases;

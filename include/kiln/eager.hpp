@@ -38,10 +38,13 @@ inline std::vector<Tensor> run_regions(const Node& node, const std::vector<Tenso
 class EagerInterpreter {
  public:
   // Verifies the graph and plans the run: which nodes are needed, and when each value dies.
-  // `threads` is the thread count the backend's kernels get (0: the runtime's default).
+  // `threads` is the thread count the backend's kernels get (0: the runtime's default);
+  // `max_loop_iterations` bounds each run of a loop (exceeding it is a kiln::Error).
   explicit EagerInterpreter(const Graph& graph, Backend backend = Backend::reference,
-                            int threads = 0)
+                            int threads = 0,
+                            std::int64_t max_loop_iterations = reference::kDefaultMaxLoopIterations)
       : graph_(graph),
+        max_loop_iterations_(max_loop_iterations),
         backend_(backend),
         def_(&require_backend(backend)),
         threads_(def_->threads.resolve(threads)),
@@ -150,7 +153,8 @@ class EagerInterpreter {
       if (!needed[static_cast<std::size_t>(id)]) continue;
       Step step{id, {}, {}};
       for (const std::shared_ptr<const Graph>& region : graph_.node(id).regions) {
-        regions_[id].push_back(std::make_shared<const EagerInterpreter>(*region, backend_, threads_));
+        regions_[id].push_back(
+            std::make_shared<const EagerInterpreter>(*region, backend_, threads_, max_loop_iterations_));
       }
       for (Value in : graph_.node(id).inputs) {
         last_reader[in] = steps_.size();
@@ -198,13 +202,13 @@ class EagerInterpreter {
   }
 
   Graph graph_;  // a copy: constants are shared handles, so this is cheap and lifetime-safe
+  std::int64_t max_loop_iterations_;
   Backend backend_;
   const BackendDef* def_;  // the registry's entry for backend_
   int threads_ = 0;
   OnDemandKernels kernels_;  // each node's kernel, prepared for the shapes it runs with
   std::vector<Step> steps_;
   std::map<NodeId, RegionInterpreters> regions_;  // each control-flow node's, made once
-  std::int64_t max_loop_iterations_ = reference::kDefaultMaxLoopIterations;
 };
 
 inline std::vector<Tensor> run_regions(const Node& node, const std::vector<Tensor>& args,

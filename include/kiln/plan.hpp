@@ -51,6 +51,7 @@ namespace kiln {
 struct PlanOptions {
   Backend backend = default_backend();
   int threads = 0;  // 0: the runtime's default (all cores)
+  std::int64_t max_loop_iterations = reference::kDefaultMaxLoopIterations;  // per loop run
 };
 
 class Plan {
@@ -387,7 +388,8 @@ class Plan {
       step.outputs.push_back(value_slot_.at(Value{dynamic.node, static_cast<int>(i)}));
     }
     for (const std::shared_ptr<const Graph>& region : node.regions) {
-      step.regions.push_back(std::make_shared<const EagerInterpreter>(*region, options_.backend, options_.threads));
+      step.regions.push_back(std::make_shared<const EagerInterpreter>(
+          *region, options_.backend, options_.threads, options_.max_loop_iterations));
     }
     StepInfo info;
     info.node = node.name;
@@ -440,7 +442,7 @@ class Plan {
     }
     std::vector<Tensor> outputs =
         step.regions.empty() ? dynamic_kernels_->run(step.node, node, args, step.constant_inputs)
-                             : run_regions(node, args, step.regions, reference::kDefaultMaxLoopIterations);
+                             : run_regions(node, args, step.regions, options_.max_loop_iterations);
     for (std::size_t i = 0; i < outputs.size(); ++i) {
       Tensor& t = outputs[i];
       // A view (Reshape to a computed shape) of arena or caller bytes gets bytes of its own: the

@@ -126,7 +126,16 @@ class Options {
     return *this;
   }
 
+  // The most iterations any one run of a loop (While) may make before the run fails with a
+  // kiln::Error: a loop whose trip count comes from garbage must not hang the caller.
+  Options& max_loop_iterations(std::int64_t n) {
+    if (n < 0) throw Error(Errc::invalid_argument, "max_loop_iterations must be >= 0").found(std::to_string(n));
+    max_loop_iterations_ = n;
+    return *this;
+  }
+
   Backend backend() const { return backend_ ? *backend_ : default_backend(); }
+  std::int64_t max_loop_iterations() const { return max_loop_iterations_; }
   int threads() const { return threads_; }
   OptLevel level() const { return level_; }
   const std::string& signature() const { return signature_; }
@@ -152,6 +161,7 @@ class Options {
   std::size_t max_plans_ = 8;
   std::optional<opt::Pipeline> pipeline_;
   bool drop_checks_ = false;
+  std::int64_t max_loop_iterations_ = reference::kDefaultMaxLoopIterations;
 #if !defined(NDEBUG) || defined(KILN_VERIFY_EACH_PASS)
   bool verify_each_ = true;
 #else
@@ -336,7 +346,7 @@ struct CompiledModel::Impl {
     if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
     // One run is enough: fold-constants infers types again until its folding settles.
     opt::PipelineReport report = manager.run(g);
-    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads()});
+    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads(), options.max_loop_iterations()});
     report.memory = plan.memory_plan();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
