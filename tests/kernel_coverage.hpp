@@ -30,6 +30,7 @@ template <class Table> BackendKernels backend_kernels(std::string name, const Ta
 // Why an op needs no kernel on any backend, or "" when every backend must be able to run it.
 inline std::string no_kernel_reason(const OpDef& def) {
   if (def.forwards_inputs) return "forwards its inputs' bytes";
+  if (!def.regions.empty()) return "control flow: the interpreters run its regions";
   return def.no_kernel_reason;
 }
 
