@@ -265,14 +265,14 @@ class Reader {
   // ---- Types -----------------------------------------------------------------------------
   DType dtype(std::size_t at, const std::string& w) const {
     for (DType t : {DType::float32, DType::float16, DType::bfloat16, DType::float64, DType::int8,
-                    DType::uint8, DType::int32, DType::int64, DType::boolean}) {
+                    DType::uint8, DType::int32, DType::int64, DType::boolean, DType::variant}) {
       if (w == dtype_name(t)) return t;
     }
     fail_at(at, "a dtype (float32, int64, bool, ...)");
   }
   static bool is_dtype_name(const std::string& w) {
     for (DType t : {DType::float32, DType::float16, DType::bfloat16, DType::float64, DType::int8,
-                    DType::uint8, DType::int32, DType::int64, DType::boolean}) {
+                    DType::uint8, DType::int32, DType::int64, DType::boolean, DType::variant}) {
       if (w == dtype_name(t)) return true;
     }
     return false;
