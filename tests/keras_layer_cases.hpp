@@ -152,7 +152,7 @@ inline std::string tolerance_failure(const Tensor& actual, const Tensor& expecte
 // The layer families Kiln cannot run yet, each with the op that stops it. Their fixtures must
 // stop on exactly that op, so the day the op arrives this test fails until its line goes.
 inline const std::map<std::string, std::string> kLayerGaps = {
-    {"resizing_pad_to_aspect_ratio", "StatelessIf"},     // control flow: its own issue
+    // none: the last one, StatelessIf (Resizing with pad_to_aspect_ratio), runs now
 };
 
 // The op a fixture's family is known to stop on, or "" (the fixture must match TensorFlow).
