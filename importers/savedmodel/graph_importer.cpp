@@ -876,39 +876,37 @@ class Importer {
   Graph graph_;
 };
 
-}  // namespace
 
 // TF1 control flow (Enter/Merge/Switch/..., TensorArrayV3) is first rewritten into While, If and
-// TensorList ops (functionalize.hpp), in a copy pruned to what the ports need; the Importer reads
-// that copy, which must outlive it.
+// TensorList ops (functionalize.hpp), in a copy pruned to what the ports need; `use` gets an
+// Importer over that copy, which lives until `use` returns.
+template <class Use>
+auto with_importer(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
+                   const std::vector<PortRequest>& outputs, const GraphImportOptions& options, Use use) {
+  if (!has_v1_control_flow(graph)) return use(Importer(graph, options));
+  std::vector<std::string> needed;
+  for (const auto* ports : {&inputs, &outputs}) {
+    for (const PortRequest& p : *ports) needed.push_back(p.tensor);
+  }
+  const tf::GraphDef functional = functionalize_control_flow(graph, options.file, options.op_list, needed);
+  return use(Importer(functional, options));
+}
+
+}  // namespace
+
 Graph import_graph(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
                    const std::vector<PortRequest>& outputs, const GraphImportOptions& options,
                    bool placeholders_as_inputs) {
-  if (has_v1_control_flow(graph)) {
-    std::vector<std::string> needed;
-    for (const auto* ports : {&inputs, &outputs}) {
-      for (const PortRequest& p : *ports) needed.push_back(p.tensor);
-    }
-    const tf::GraphDef functional =
-        functionalize_control_flow(graph, options.file, options.op_list, needed);
-    return Importer(functional, options).run(inputs, outputs, placeholders_as_inputs);
-  }
-  return Importer(graph, options).run(inputs, outputs, placeholders_as_inputs);
+  return with_importer(graph, inputs, outputs, options, [&](Importer&& importer) {
+    return importer.run(inputs, outputs, placeholders_as_inputs);
+  });
 }
 
 std::vector<OpUse> census_ops(const tf::GraphDef& graph, const std::vector<PortRequest>& inputs,
                               const std::vector<PortRequest>& outputs,
                               const GraphImportOptions& options) {
-  if (has_v1_control_flow(graph)) {
-    std::vector<std::string> needed;
-    for (const auto* ports : {&inputs, &outputs}) {
-      for (const PortRequest& p : *ports) needed.push_back(p.tensor);
-    }
-    const tf::GraphDef functional =
-        functionalize_control_flow(graph, options.file, options.op_list, needed);
-    return Importer(functional, options).census(inputs, outputs);
-  }
-  return Importer(graph, options).census(inputs, outputs);
+  return with_importer(graph, inputs, outputs, options,
+                       [&](Importer&& importer) { return importer.census(inputs, outputs); });
 }
 
 }  // namespace kiln::importer

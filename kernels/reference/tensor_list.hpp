@@ -17,6 +17,16 @@ using ops::tensor_list::declared_element_shape;
 
 inline Tensor owned(const Tensor& t) { return t.owns_storage() ? t : t.clone(); }
 
+// An item to put into `list`, checked against its element shape, with storage of its own.
+inline Tensor fitting_item(const Node& node, const TensorList& list, const Tensor& item) {
+  if (!item.shape().compatible_with(list.element_shape)) {
+    throw node.error(Errc::shape_mismatch, "item does not fit the list's element shape")
+        .expected(list.element_shape.str())
+        .found(item.shape().str());
+  }
+  return owned(item);
+}
+
 inline Tensor make_list(TensorList list) {
   return Tensor::list(std::make_shared<const TensorList>(std::move(list)));
 }
@@ -71,12 +81,7 @@ inline void set_item_kernel(const Node& node, const std::vector<Tensor>& in, std
   const bool may_grow = node.attr<bool>("resize_if_index_out_of_bounds");
   const std::size_t i = ops::tensor_list::checked_index(known_context(node, in), list, 1, may_grow);
   if (i >= list.items.size()) list.items.resize(i + 1);
-  if (!in[2].shape().compatible_with(list.element_shape)) {
-    throw node.error(Errc::shape_mismatch, "item does not fit the list's element shape")
-        .expected(list.element_shape.str())
-        .found(in[2].shape().str());
-  }
-  list.items[i] = owned(in[2]);
+  list.items[i] = fitting_item(node, list, in[2]);
   out[0] = make_list(std::move(list));
 }
 
@@ -108,12 +113,7 @@ inline void element_shape_kernel(const Node&, const std::vector<Tensor>& in, std
 
 inline void push_back_kernel(const Node& node, const std::vector<Tensor>& in, std::vector<Tensor>& out) {
   TensorList list = copy_of_input(in);
-  if (!in[1].shape().compatible_with(list.element_shape)) {
-    throw node.error(Errc::shape_mismatch, "item does not fit the list's element shape")
-        .expected(list.element_shape.str())
-        .found(in[1].shape().str());
-  }
-  list.items.push_back(owned(in[1]));
+  list.items.push_back(fitting_item(node, list, in[1]));
   out[0] = make_list(std::move(list));
 }
 
