@@ -1,6 +1,7 @@
 // fuse: the fusion passes of O2 as one named group, for `kiln opt --passes fuse` and for tests
 // and ablations that want "all the fusion" without spelling it out. It runs, in O2's order:
 //
+//   fuse-lstm-gates           an LSTM step's gate arithmetic -> _FusedLSTMGates
 //   fuse-layer-norm           layer normalizations spelled out in small nodes -> _FusedLayerNorm
 //   einsum-to-matmul          Einsum with constant weights -> BatchMatMulV2 (a main op)
 //   space-to-batch-to-dilation  SpaceToBatchND -> convolution -> BatchToSpaceND -> dilated conv
@@ -17,6 +18,7 @@
 #include "fold_affine.hpp"
 #include "fuse_epilogue.hpp"
 #include "fuse_layer_norm.hpp"
+#include "fuse_lstm_gates.hpp"
 #include "move_scale_to_projection.hpp"
 #include "pass.hpp"
 #include "space_to_batch_to_dilation.hpp"
@@ -25,6 +27,7 @@ namespace kiln::opt {
 
 inline Pipeline fusion_passes() {
   return {
+      fuse_lstm_gates_pass(),   // inside loop bodies: before fuse-epilogue takes a Sigmoid or Tanh
       fuse_layer_norm_pass(),   // first: its nodes can join no chain, and the graph gets smaller
       einsum_to_matmul_pass(),  // EinsumDense becomes a product that fold-affine can start from
       space_to_batch_to_dilation_pass(),  // before fold-affine: a Keras bias follows BatchToSpaceND

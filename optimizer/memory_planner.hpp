@@ -164,7 +164,6 @@ inline std::vector<DynamicStep> dynamic_steps(const Graph& graph,
   for (NodeId id : schedule) {
     const Node& node = graph.node(id);
     std::string why;
-    if (!node.regions.empty()) why = "control flow: runs its regions";
     for (Value in : node.inputs) {
       if (why.empty() && graph.type_of(in).dtype == DType::variant) {
         why = "reads the tensor list " + graph.value_name(in);

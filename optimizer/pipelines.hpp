@@ -2,7 +2,7 @@
 //
 //   O0  the imported graph as is
 //   O1  folding and simplification: the graph computes the same, with less of it
-//   O2  everything (the default): also fusion
+//   O2  everything (the default): also the loop rewrites and fusion
 //
 // A pipeline can also be spelled as a list of pass names, as `kiln opt --passes` takes it:
 // "fold-constants,simplify,fold-affine,fuse-epilogue,simplify"; `fuse` names the group of
@@ -16,6 +16,9 @@
 #include "drop_checks.hpp"
 #include "fold_constants.hpp"
 #include "fuse.hpp"
+#include "hoist_loop_products.hpp"
+#include "lists_to_tensors.hpp"
+#include "loop_variables.hpp"
 #include "pass.hpp"
 #include "simplify.hpp"
 
@@ -30,8 +33,18 @@ inline Pipeline o1() {
   };
 }
 
+// What O2 does to While loops before fusing (each a no-op on a graph without loops).
+inline Pipeline loop_passes() {
+  return {
+      loop_invariants_pass(),      // constant weights move into bodies; unread variables go
+      lists_to_tensors_pass(),     // an RNN's TensorLists become tensors with known shapes
+      hoist_loop_products_pass(),  // the input projection runs once for all steps
+  };
+}
+
 inline Pipeline o2() {
   Pipeline pipeline = o1();  // fold-constants, simplify
+  for (Pass& p : loop_passes()) pipeline.push_back(std::move(p));
   for (Pass& p : fusion_passes()) pipeline.push_back(std::move(p));  // fuse.hpp lists them
   pipeline.push_back(simplify_pass());  // fusion leaves dead constants and BatchNorm parameters
   return pipeline;
@@ -40,6 +53,7 @@ inline Pipeline o2() {
 // Every pass, in the order O2 meets them, then the `fuse` group and the passes no level runs.
 inline std::vector<Pass> all_passes() {
   std::vector<Pass> passes = {fold_constants_pass(), simplify_pass()};
+  for (Pass& p : loop_passes()) passes.push_back(std::move(p));
   for (Pass& p : fusion_passes()) passes.push_back(std::move(p));
   passes.push_back(fuse_pass());
   passes.push_back(drop_checks_pass());

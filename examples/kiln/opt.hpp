@@ -6,9 +6,11 @@
 //
 // The pipeline is a level (-O2 by default) or a list of pass names (--passes); its first line of
 // output names the passes it runs, as compile() runs them at that level. The graph keeps the
-// shapes the model declares (a batch of ?); the memory plan, made from the final graph, is for
-// the declared shapes with every unknown dimension taken as 1, or for a batch of N with
-// --batch N. The verifier runs on the input and after every pass, whatever the flags.
+// shapes the model declares (a batch of ?), and the memory plan, made from the final graph, takes
+// every unknown dimension as 1. With --batch N the inputs are given a batch of N (other unknown
+// dimensions 1) before the first pass, as compile() gives them the shapes of the inputs it runs
+// on: shape computations then fold, and an RNN's loop sees the shapes it runs with. The
+// verifier runs on the input and after every pass, whatever the flags.
 #pragma once
 
 #include <cstdint>
@@ -58,7 +60,7 @@ inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
                   "(fuse: the group of O2's fusion passes)")
       ->type_name("LIST");
   opt->add_option("--batch", flags.batch,
-                  "plan memory for a batch of N (default: unknown sizes are 1)")
+                  "optimize and plan for a batch of N (default: the declared shapes)")
       ->type_name("N")
       ->check(in_range(1, 999999999));
   opt->add_flag("--print-ir-before-all", flags.print_ir_before_all, "the IR before every pass");
@@ -142,7 +144,14 @@ inline int opt(const OptFlags& flags) {
 
   opt::PassManager manager(pipeline);
   opt::MemoryPlanRequest memory_request;
-  if (flags.batch > 0) plan_for_batch(graph, flags.batch, memory_request);
+  if (flags.batch > 0) {
+    plan_for_batch(graph, flags.batch, memory_request);
+    for (const Graph::Port& port : graph.inputs()) {
+      auto it = memory_request.input_shapes.find(port.name);
+      if (it != memory_request.input_shapes.end()) graph.node(port.value.node).attrs["shape"] = it->second;
+    }
+    opt::infer_types_with_values(graph);
+  }
 
   // With --json, stdout carries the JSON only: everything meant for people goes to stderr.
   const bool json = flags.json;

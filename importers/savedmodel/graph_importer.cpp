@@ -565,6 +565,8 @@ class Importer {
       node.attrs.erase("dtype");
       node.attrs["Tparams"] = params;
       node.attrs["Taxis"] = DType::int32;
+      // Defaults are stripped, and the op list may not restore them inside function bodies.
+      fill_default_attrs(node, op_catalogue().at(node));
       Node axis;
       axis.name = unique_name(node.name + "/axis");
       axis.op = "Const";

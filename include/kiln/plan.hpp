@@ -48,6 +48,11 @@
 
 namespace kiln {
 
+struct PlanOptions;
+// A control-flow step's kernel: its regions compiled into plans (compiled_regions.hpp).
+inline KernelPtr make_region_kernel(const Node& node, const std::vector<TensorType>& inputs,
+                                    const PlanOptions& options);
+
 struct PlanOptions {
   Backend backend = default_backend();
   int threads = 0;  // 0: the runtime's default (all cores)
@@ -71,6 +76,7 @@ class Plan {
     std::vector<std::unique_ptr<KernelState>> states_;
     std::vector<std::vector<const void*>> step_inputs_;
     std::vector<std::vector<void*>> step_outputs_;
+    std::vector<bool> bound_outputs_;  // run_into's bookkeeping, kept to avoid allocating
   };
 
   // `graph` must have fully known shapes wherever the outputs depend on it (run the optimizer
@@ -134,22 +140,7 @@ class Plan {
       produced.emplace_back(b.type.dtype, b.type.shape);
       slots[b.slot] = produced.back().raw();
     }
-    std::vector<Tensor> made(static_cast<std::size_t>(dynamic_slots_));  // by dynamic steps
-    ThreadScope threads(backend_->threads, options_.threads);
-    if (step_ms) step_ms->resize(steps_.size(), 0.0);
-    for (std::size_t s = 0; s < steps_.size(); ++s) {
-      if (!step_ms) {
-        run_step(s, instance, made, threads);
-        continue;
-      }
-      const auto start = std::chrono::steady_clock::now();
-      run_step(s, instance, made, threads);
-      if (backend_->finish) backend_->finish();
-      (*step_ms)[s] +=
-          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-              .count();
-    }
-    if (backend_->finish) backend_->finish();
+    std::vector<Tensor> made = run_steps(instance, step_ms);
     std::vector<Tensor> results;
     results.reserve(outputs_.size());
     for (const OutputPort& port : outputs_) {
@@ -167,6 +158,38 @@ class Plan {
       }
     }
     return results;
+  }
+
+  // The same into buffers the caller owns, for a plan whose outputs all have known shapes (a
+  // loop body run once per trip): `inputs[i]` holds input i (every input fed), `outputs[i]`
+  // receives output i. Nothing is allocated unless the plan has dynamic steps. An output may
+  // share its buffer with an input (a loop variable the body passes through, or updates in
+  // place): the bytes are then already where they belong.
+  void run_into(Instance& instance, const void* const* inputs, void* const* outputs) const {
+    std::vector<void*>& slots = instance.slots_;
+    for (std::size_t i = 0; i < input_slots_.size(); ++i) {
+      slots[input_slots_[i].slot] = const_cast<void*>(inputs[i]);
+    }
+    // Each output buffer is written by the step that makes it; a value that leaves the graph
+    // twice (or is an input or constant) is copied after the run.
+    std::vector<bool>& bound = instance.bound_outputs_;
+    bound.assign(output_buffers_.size(), false);
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      const Slot& slot = slots_[outputs_[i].slot];
+      if (slot.kind != Slot::output || bound[static_cast<std::size_t>(slot.index)]) continue;
+      bound[static_cast<std::size_t>(slot.index)] = true;
+      slots[outputs_[i].slot] = outputs[i];
+    }
+    std::vector<Tensor> made = run_steps(instance, nullptr);
+    for (std::size_t i = 0; i < outputs_.size(); ++i) {
+      const OutputPort& port = outputs_[i];
+      const Slot& slot = slots_[port.slot];
+      const void* from = slot.kind == Slot::dynamic ? made[static_cast<std::size_t>(slot.index)].raw()
+                                                      : slots[port.slot];
+      const std::size_t bytes = static_cast<std::size_t>(port.type.shape.num_elements()) *
+                                dtype_size(port.type.dtype);
+      if (from != outputs[i] && bytes > 0) std::memmove(outputs[i], from, bytes);
+    }
   }
 
   // One line per step (node, op and epilogue, kernel, output type), then the totals: what runs
@@ -356,7 +379,8 @@ class Plan {
       step.threads = backend_->threads.threads_for(request, options_.threads);
       request.threads = step.threads;
       threads.set(step.threads);
-      step.kernel = make_kernel(*backend_, request);
+      step.kernel = node.regions.empty() ? make_kernel(*backend_, request)
+                                         : make_region_kernel(node, request.inputs, options_);
       scratch_bytes_ = std::max(scratch_bytes_, step.kernel->scratch_bytes());
       owned_bytes_ += step.kernel->owned_bytes();
 
@@ -400,6 +424,27 @@ class Plan {
     info.output = node.outputs.empty() ? "()" : node.outputs[0].str();
     info_.push_back(std::move(info));
     steps_.push_back(std::move(step));
+  }
+
+  // Runs every step on the bound slots; returns the tensors dynamic steps made.
+  std::vector<Tensor> run_steps(Instance& instance, std::vector<double>* step_ms) const {
+    std::vector<Tensor> made(static_cast<std::size_t>(dynamic_slots_));
+    ThreadScope threads(backend_->threads, options_.threads);
+    if (step_ms) step_ms->resize(steps_.size(), 0.0);
+    for (std::size_t s = 0; s < steps_.size(); ++s) {
+      if (!step_ms) {
+        run_step(s, instance, made, threads);
+        continue;
+      }
+      const auto start = std::chrono::steady_clock::now();
+      run_step(s, instance, made, threads);
+      if (backend_->finish) backend_->finish();
+      (*step_ms)[s] +=
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+              .count();
+    }
+    if (backend_->finish) backend_->finish();
+    return made;
   }
 
   // Step s of a run: a prepared kernel on its slots, or a dynamic step.
@@ -495,3 +540,5 @@ class Plan {
 };
 
 }  // namespace kiln
+
+#include "compiled_regions.hpp"  // NOLINT: defines make_region_kernel, which needs Plan

@@ -252,4 +252,62 @@ inline KernelPtr make_gather_kernel(const KernelRequest& request) {
   return std::make_unique<GatherKernel>(request, static_cast<int>(axis));
 }
 
+// TensorScatterUpdate with one index per row ([M, 1] indices): a copy of the tensor with M rows
+// replaced. The copy is skipped when the output is the tensor's own buffer, which is how a
+// compiled loop writes an RNN's output rows in place (compiled_regions.hpp).
+class ScatterRowsKernel final : public PreparedKernel {
+ public:
+  explicit ScatterRowsKernel(const KernelRequest& request)
+      : name_(request.node.name), op_(request.node.op) {
+    const Shape& tensor = request.inputs[0].shape;
+    rows_ = tensor.dim(0);
+    const std::size_t element = dtype_size(request.inputs[0].dtype);
+    bytes_ = static_cast<std::size_t>(tensor.num_elements()) * element;
+    row_bytes_ = rows_ == 0 ? 0 : bytes_ / static_cast<std::size_t>(rows_);
+    updates_ = request.inputs[1].shape.dim(0);
+    wide_indices_ = request.inputs[1].dtype == DType::int64;
+    implementation_ = "kiln scatter rows";
+  }
+
+  void run(const KernelArgs& args) const override {
+    if (args.outputs[0] != args.inputs[0]) std::memcpy(args.outputs[0], args.inputs[0], bytes_);
+    auto* out = static_cast<unsigned char*>(args.outputs[0]);
+    const auto* rows = static_cast<const unsigned char*>(args.inputs[2]);
+    for (std::int64_t u = 0; u < updates_; ++u) {
+      const std::int64_t i = wide_indices_ ? static_cast<const std::int64_t*>(args.inputs[1])[u]
+                                           : static_cast<const std::int32_t*>(args.inputs[1])[u];
+      if (i < 0 || i >= rows_) {
+        throw Error(Errc::invalid_argument, "scatter index out of range")
+            .node(name_)
+            .op(op_)
+            .expected("an index in [0, " + std::to_string(rows_) + ")")
+            .found(std::to_string(i));
+      }
+      std::memcpy(out + static_cast<std::size_t>(i) * row_bytes_,
+                  rows + static_cast<std::size_t>(u) * row_bytes_, row_bytes_);
+    }
+  }
+
+ private:
+  std::string name_, op_;
+  std::int64_t rows_ = 0, updates_ = 0;
+  std::size_t bytes_ = 0, row_bytes_ = 0;
+  bool wide_indices_ = false;
+};
+
+inline KernelPtr make_scatter_rows_kernel(const KernelRequest& request) {
+  const Shape& tensor = request.inputs[0].shape;
+  const Shape& indices = request.inputs[1].shape;
+  if (request.inputs[1].dtype != DType::int32 && request.inputs[1].dtype != DType::int64) {
+    return request.decline("int32 or int64 indices only");
+  }
+  if (tensor.rank() < 1 || indices.rank() != 2 || indices.dim(1) != 1) {
+    return request.decline("one index per row only");
+  }
+  if (request.node.attr_or<std::string>("bad_indices_policy", "") == "IGNORE") {
+    return request.decline("bad indices ignored");
+  }
+  return std::make_unique<ScatterRowsKernel>(request);
+}
+
 }  // namespace kiln::cpu_kernels

@@ -18,6 +18,7 @@
 #include "matmul.hpp"
 #include "normalization.hpp"
 #include "pool.hpp"
+#include "recurrent.hpp"
 #include "softmax.hpp"
 
 namespace kiln::cpu_kernels {
@@ -60,7 +61,9 @@ inline const KernelFactoryTable& kernel_table() {
       t[op] = make_batch_norm_kernel;
     }
     t["_FusedLayerNorm"] = make_layer_norm_kernel;
+    t["_FusedLSTMGates"] = make_lstm_gates_kernel;
     t["GatherV2"] = make_gather_kernel;
+    t["TensorScatterUpdate"] = make_scatter_rows_kernel;
     t["ConcatV2"] = make_concat_kernel;
     t["Transpose"] = make_transpose_kernel;
     t["Pad"] = make_pad_kernel;

@@ -38,8 +38,8 @@ class ReferenceKernel final : public PreparedKernel {
     for (std::size_t i = 0; i < outputs_.size(); ++i) {
       out.push_back(Tensor::view(outputs_[i].dtype, outputs_[i].shape, args.outputs[i]));
       // Fresh Tensors are zero-filled; arena bytes are not. Match what the kernels were
-      // written against.
-      if (clear_[i] && out.back().byte_size() > 0) {
+      // written against (but never clear an input: a compiled loop may update one in place).
+      if (clear_[i] && out.back().byte_size() > 0 && !is_an_input(args, args.outputs[i])) {
         std::memset(args.outputs[i], 0, out.back().byte_size());
       }
     }
@@ -47,6 +47,13 @@ class ReferenceKernel final : public PreparedKernel {
   }
 
  private:
+  bool is_an_input(const KernelArgs& args, const void* p) const {
+    for (std::size_t i = 0; i < inputs_.size(); ++i) {
+      if (args.inputs[i] == p) return true;
+    }
+    return false;
+  }
+
   Node node_;  // a copy: attributes are shared handles or small
   Kernel fn_;
   std::vector<TensorType> inputs_, outputs_;

@@ -3,7 +3,7 @@
 // the order `fused_ops` lists it, with the same scalar functions the unfused ops use. So a
 // fused node computes exactly what its unfused chain computed, except where fold-affine
 // changed the weights (a folded BatchNorm), which moves results by a few float32 roundings.
-// _FusedLayerNorm computes its formula directly, in double, rounded once.
+// _FusedLayerNorm and _FusedLSTMGates compute their formulas directly, in double, rounded once.
 #pragma once
 
 #include <cmath>
@@ -182,12 +182,37 @@ inline void fused_layer_norm_kernel(const Node& node, const std::vector<Tensor>&
   });
 }
 
+// One LSTM step's gates, element by element in double, rounded once to T.
+inline void fused_lstm_gates_kernel(const Node& node, const std::vector<Tensor>& inputs,
+                                    std::vector<Tensor>& outputs) {
+  const Tensor& z = inputs.at(0);
+  const std::int64_t batch = z.dim(0), units = z.dim(1) / 4;
+  auto sigmoid = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  nn::dispatch_floating(node, z.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* c = inputs.at(1).data<T>();
+    T* h_next = outputs[0].data<T>();
+    T* c_next = outputs[1].data<T>();
+    for (std::int64_t b = 0; b < batch; ++b) {
+      const T* gates = z.data<T>() + b * 4 * units;
+      for (std::int64_t u = 0; u < units; ++u) {
+        const std::int64_t at = b * units + u;
+        const double cell = sigmoid(static_cast<double>(gates[units + u])) * static_cast<double>(c[at]) +
+                            sigmoid(static_cast<double>(gates[u])) * std::tanh(static_cast<double>(gates[2 * units + u]));
+        c_next[at] = static_cast<T>(cell);
+        h_next[at] = static_cast<T>(sigmoid(static_cast<double>(gates[3 * units + u])) * std::tanh(cell));
+      }
+    }
+  });
+}
+
 inline void register_fused_kernels(KernelTable& table) {
   table["_FusedConv2D"] = fused_conv2d_kernel;
   table["_FusedDepthwiseConv2dNative"] = fused_depthwise_conv2d_kernel;
   table["_FusedMatMul"] = fused_matmul_kernel;
   table["_FusedBatchMatMulV2"] = fused_batch_matmul_kernel;
   table["_FusedLayerNorm"] = fused_layer_norm_kernel;
+  table["_FusedLSTMGates"] = fused_lstm_gates_kernel;
 }
 
 }  // namespace kiln::reference

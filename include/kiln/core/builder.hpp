@@ -19,6 +19,31 @@
 
 namespace kiln {
 
+// Completes a node made by hand (op, inputs and the attributes that matter) the way a
+// GraphBuilder does: TensorFlow's defaults, type attributes such as T derived from the inputs
+// when not given, output types inferred from `graph` (an error names the node). Passes that
+// make new nodes use it too.
+inline void complete_node(const Graph& graph, Node& node) {
+  const OpDef& def = op_catalogue().at(node);
+  fill_default_attrs(node, def);
+  std::vector<TensorType> types;
+  std::vector<const Tensor*> values;
+  for (Value in : node.inputs) {
+    types.push_back(graph.type_of(in));
+    values.push_back(constant_value(graph, in));
+  }
+  for (std::size_t i = 0; i < def.input_types.size() && i < types.size(); ++i) {
+    const std::string& key = def.input_types[i];
+    if (!key.empty() && !node.has_attr(key)) node.attrs.emplace(key, types[i].dtype);
+  }
+  infer_into(node, std::move(types), std::move(values));
+}
+
+inline NodeId add_inferred(Graph& graph, Node node) {
+  complete_node(graph, node);
+  return graph.add(std::move(node));
+}
+
 class GraphBuilder {
  public:
   // A graph input: a Placeholder node, registered as a named input port.
@@ -94,31 +119,13 @@ class GraphBuilder {
     node.op = op_type;
     node.inputs = std::move(inputs);
     node.attrs = std::move(attrs);
-    const OpDef& def = op_catalogue().at(node);
-    fill_default_attrs(node, def);
-    std::vector<TensorType> types;
-    std::vector<const Tensor*> values;
-    for (Value in : node.inputs) {
-      types.push_back(graph_.type_of(in));
-      values.push_back(constant_value(graph_, in));
-    }
-    derive_type_attrs(node, def, types);
-    infer_into(node, std::move(types), std::move(values));
-    return graph_.add(std::move(node));
+    return add_inferred(graph_, std::move(node));
   }
 
   std::vector<Value> outputs_of(NodeId id) const {
     std::vector<Value> outs;
     for (std::size_t i = 0; i < graph_.node(id).outputs.size(); ++i) outs.push_back({id, static_cast<int>(i)});
     return outs;
-  }
-
-  // Sets a missing type attribute (T, Tidx, ...) from the input it describes.
-  static void derive_type_attrs(Node& node, const OpDef& def, const std::vector<TensorType>& in) {
-    for (std::size_t i = 0; i < def.input_types.size() && i < in.size(); ++i) {
-      const std::string& key = def.input_types[i];
-      if (!key.empty() && !node.has_attr(key)) node.attrs.emplace(key, in[i].dtype);
-    }
   }
 
   std::string unique_name(const std::string& base) {

@@ -28,6 +28,13 @@
 // SquaredDifference, Rsqrt, Mul and Add nodes:
 //   y = (x - mean) / sqrt(variance + epsilon) * scale + offset
 // with mean and (biased) variance over the last axis of each row; scale and offset are [C].
+//
+// Nor is _FusedLSTMGates(z, c) -> (h', c'): the gate arithmetic of one LSTM step, as Keras
+// writes it after the products (z = x W + h R + b, [batch, 4 units], gates in the order
+// input, forget, candidate, output) and fuse-lstm-gates finds it:
+//   i, f, g, o = split(z, 4, axis 1)
+//   c' = sigmoid(f) * c + sigmoid(i) * tanh(g)        c: [batch, units]
+//   h' = sigmoid(o) * tanh(c')
 #pragma once
 
 #include "../shape_functions.hpp"
@@ -166,6 +173,24 @@ inline std::vector<TensorType> infer_fused_layer_norm(const InferContext& ctx) {
   return {{ctx.dtype(0), x}};
 }
 
+inline std::vector<TensorType> infer_fused_lstm_gates(const InferContext& ctx) {
+  nn::expect_floating(ctx, 0);
+  ctx.expect_rank(0, 2);
+  ctx.expect_rank(1, 2);
+  Shape z = ctx.shape(0);
+  Shape c = ctx.shape(1);
+  if (z.has_rank() && z.dim(1) >= 0 && z.dim(1) % 4 != 0) {
+    throw ctx.error(Errc::shape_mismatch, "LSTM gates need 4 * units columns").input("0").found(z.str());
+  }
+  if (z.has_rank() && c.has_rank()) {
+    c.set_dim(0, merge_dim(ctx, z.dim(0), c.dim(0), "batch of gates and cell state"));
+    if (z.dim(1) >= 0) c.set_dim(1, merge_dim(ctx, z.dim(1) / 4, c.dim(1), "units of gates and cell state"));
+  }
+  if (!c.has_rank()) c = Shape{z.has_rank() ? z.dim(0) : kUnknownDim,
+                               z.has_rank() && z.dim(1) >= 0 ? z.dim(1) / 4 : kUnknownDim};
+  return {{ctx.dtype(0), c}, {ctx.dtype(0), c}};
+}
+
 }  // namespace fused
 
 inline void register_fused_ops(OpCatalogue& c) {
@@ -218,6 +243,11 @@ inline void register_fused_ops(OpCatalogue& c) {
             .input_types({"T", "T", "T"})
             .infer(fused::infer_fused_layer_norm)
             .in_place({0}));
+  c.add(op("_FusedLSTMGates")
+            .inputs(2)
+            .attrs({{"T", {}}})
+            .input_types({"T", "T"})
+            .infer(fused::infer_fused_lstm_gates));
 }
 
 }  // namespace kiln::ops
