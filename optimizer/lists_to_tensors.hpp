@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -149,6 +150,31 @@ inline void rewrite_output_list(Graph& graph, NodeId loop_id, std::size_t k, con
   });
 }
 
+// Rewrites list variable k of the loop if it fits either pattern; returns the statistic to
+// count, or "" (the graph is then as it was). `why` gets an error that stopped a rewrite.
+inline std::string rewrite_list(Graph& graph, NodeId loop_id, std::size_t k, std::string& why) {
+  const Node& loop = graph.node(loop_id);
+  Graph before = graph;
+  try {
+    std::string done;
+    if (std::optional<Value> x = input_list(graph, loop, k)) {
+      rewrite_input_list(graph, loop_id, k, *x);
+      done = "input lists read as tensors";
+    } else if (auto out = output_list(graph, loop, loop_id, k)) {
+      rewrite_output_list(graph, loop_id, k, *out);
+      done = "output lists written as tensors";
+    } else {
+      return "";
+    }
+    infer_types(graph);
+    return done;
+  } catch (const Error& e) {
+    graph = std::move(before);
+    why = e.what();
+    return "";
+  }
+}
+
 }  // namespace lists_detail
 
 inline PassResult lists_to_tensors(Graph& graph, PassContext&) {
@@ -156,30 +182,29 @@ inline PassResult lists_to_tensors(Graph& graph, PassContext&) {
   for (std::size_t id = 0; id < graph.size(); ++id) {
     const auto loop_id = static_cast<NodeId>(id);
     if (!loops::is_loop(graph.node(loop_id))) continue;
-    for (std::size_t k = 0; k < graph.node(loop_id).inputs.size(); ++k) {
-      const Node& loop = graph.node(loop_id);
-      if (graph.type_of(loop.inputs[k]).dtype != DType::variant) continue;
-      Graph before = graph;
-      try {
-        std::string done;
-        if (std::optional<Value> x = lists_detail::input_list(graph, loop, k)) {
-          lists_detail::rewrite_input_list(graph, loop_id, k, *x);
-          done = "input lists read as tensors";
-        } else if (auto out = lists_detail::output_list(graph, loop, loop_id, k)) {
-          lists_detail::rewrite_output_list(graph, loop_id, k, *out);
-          done = "output lists written as tensors";
-        } else {
-          result.note("kept the list of loop variable " + std::to_string(k) + " of '" + loop.name +
-                      "': not the read-row / write-row pattern of an RNN, or its shapes are unknown");
-          continue;
-        }
-        infer_types(graph);
+    auto is_list = [&](std::size_t k) {
+      return graph.type_of(graph.node(loop_id).inputs[k]).dtype == DType::variant;
+    };
+    // Until nothing changes: the item shapes of the output list are known only once the
+    // input list is a tensor (the body then computes rows of a known shape).
+    std::map<std::size_t, std::string> why;
+    for (bool progress = true; progress;) {
+      progress = false;
+      for (std::size_t k = 0; k < graph.node(loop_id).inputs.size(); ++k) {
+        if (!is_list(k)) continue;
+        const std::string done = lists_detail::rewrite_list(graph, loop_id, k, why[k]);
+        if (done.empty()) continue;
         result.count(done);
-      } catch (const Error& e) {
-        graph = std::move(before);
-        result.note("kept the list of loop variable " + std::to_string(k) + " of '" +
-                    graph.node(loop_id).name + "': " + e.what());
+        progress = true;
       }
+    }
+    for (std::size_t k = 0; k < graph.node(loop_id).inputs.size(); ++k) {
+      if (!is_list(k)) continue;
+      result.note("kept the list of loop variable " + std::to_string(k) + " of '" +
+                  graph.node(loop_id).name + "': " +
+                  (why[k].empty() ? "not the read-row / write-row pattern of an RNN, or its "
+                                    "shapes are unknown"
+                                  : why[k]));
     }
   }
   result.changed = !result.stats.empty();

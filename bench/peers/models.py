@@ -13,6 +13,7 @@ seed: speed and agreement between engines do not need trained weights.
 | resnet50        | images, float32, [batch, 224, 224, 3] | logits, float32 [batch, 1000] |
 | efficientnet_b0 | images, float32, [batch, 224, 224, 3] | logits, float32 [batch, 1000] |
 | bert_encoder    | input_ids, int32, [batch, 128]        | encoded, float32 [batch, 128, 256] |
+| lstm_text       | input_ids, int32, [batch, 64]         | logits, float32 [batch, 16]   |
 
 The classifiers end in logits (`classifier_activation=None`): a softmax over 1000 classes of
 random weights squeezes every output towards 1/1000 and would hide differences between
@@ -44,7 +45,14 @@ BERT_LAYERS = 4
 BERT_DROPOUT = 0.1
 BERT_EPSILON = 1e-12
 
-MODELS = ("mobilenet_v2", "resnet50", "efficientnet_b0", "bert_encoder")
+# The LSTM text classifier: tokens of the same vocabulary as the encoder's, an embedding, one
+# Keras LSTM (a While loop over the 64 steps, not unrolled) and a dense layer of logits.
+LSTM_SEQUENCE = 64
+LSTM_EMBEDDING = 128
+LSTM_UNITS = 256
+LSTM_CLASSES = 16
+
+MODELS = ("mobilenet_v2", "resnet50", "efficientnet_b0", "bert_encoder", "lstm_text")
 
 
 def default_work_dir():
@@ -56,6 +64,8 @@ def signature_names(name):
     """(input name, input dtype, per-sample input shape, output name) of a model's signature."""
     if name == "bert_encoder":
         return "input_ids", "int32", (BERT_SEQUENCE,), "encoded"
+    if name == "lstm_text":
+        return "input_ids", "int32", (LSTM_SEQUENCE,), "logits"
     return "images", "float32", IMAGE_SHAPE, "logits"
 
 
@@ -110,10 +120,22 @@ def bert_encoder(layers=BERT_LAYERS):
     return keras.Model(input_ids, hidden, name="bert_encoder")
 
 
+def lstm_text():
+    """The LSTM text classifier: int32 input_ids [batch, 64] -> logits [batch, 16]."""
+    keras = _keras()
+    L = keras.layers
+    input_ids = keras.Input(shape=(LSTM_SEQUENCE,), dtype="int32", name="input_ids")
+    hidden = L.Embedding(BERT_VOCAB, LSTM_EMBEDDING, name="embedding")(input_ids)
+    hidden = L.LSTM(LSTM_UNITS, name="lstm")(hidden)
+    return keras.Model(input_ids, L.Dense(LSTM_CLASSES, name="logits")(hidden), name="lstm_text")
+
+
 def keras_model(name):
     """A freshly initialised Keras model (call after seeding)."""
     if name == "bert_encoder":
         return bert_encoder()
+    if name == "lstm_text":
+        return lstm_text()
     apps = _keras().applications
     build = {"mobilenet_v2": apps.MobileNetV2, "resnet50": apps.ResNet50,
              "efficientnet_b0": apps.EfficientNetB0}[name]

@@ -63,6 +63,21 @@ class RegionPlansKernel final : public PreparedKernel {
     return state;
   }
 
+  // Each region's plan summary, its lines indented, under a heading naming the region.
+  std::string summaries(const std::string& indent) const {
+    std::string text;
+    for (std::size_t r = 0; r < plans_.size(); ++r) {
+      text += indent + ops::control_flow::region_role(node_, r) + ":\n";
+      const std::string summary = plans_[r]->summary();
+      for (std::size_t at = 0; at < summary.size();) {
+        const std::size_t end = summary.find('\n', at);
+        text += indent + "  " + summary.substr(at, end - at) + "\n";
+        at = end == std::string::npos ? summary.size() : end + 1;
+      }
+    }
+    return text;
+  }
+
   void run(const KernelArgs& args) const override {
     State& state = static_cast<State&>(*args.state);
     if (node_.op == "While") {
@@ -171,6 +186,13 @@ class RegionPlansKernel final : public PreparedKernel {
 inline KernelPtr make_region_kernel(const Node& node, const std::vector<TensorType>& inputs,
                                     const PlanOptions& options) {
   return std::make_unique<RegionPlansKernel>(node, inputs, options);
+}
+
+inline std::string region_summaries(const Node& node, const PreparedKernel& kernel,
+                                    const std::string& indent) {
+  if (node.regions.empty()) return "";
+  const auto* regions = dynamic_cast<const RegionPlansKernel*>(&kernel);
+  return regions ? regions->summaries(indent) : "";
 }
 
 }  // namespace kiln

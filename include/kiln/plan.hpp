@@ -49,9 +49,12 @@
 namespace kiln {
 
 struct PlanOptions;
-// A control-flow step's kernel: its regions compiled into plans (compiled_regions.hpp).
+// A control-flow step's kernel: its regions compiled into plans (compiled_regions.hpp), and
+// the summaries of those plans, indented under the step (empty for any other kernel).
 inline KernelPtr make_region_kernel(const Node& node, const std::vector<TensorType>& inputs,
                                     const PlanOptions& options);
+inline std::string region_summaries(const Node& node, const PreparedKernel& kernel,
+                                    const std::string& indent);
 
 struct PlanOptions {
   Backend backend = default_backend();
@@ -207,11 +210,13 @@ class Plan {
       return text + std::string(width - text.size() + 2, ' ');
     };
     std::string text = pad("node", name_width) + pad("op", op_width) + "kernel  ->  output\n";
-    for (const StepInfo& s : info_) {
+    for (std::size_t i = 0; i < info_.size(); ++i) {
+      const StepInfo& s = info_[i];
       const bool alone = s.threads == 1 && options_.threads > 1 && s.dynamic.empty();
       const std::string kernel = s.dynamic.empty() ? s.implementation : "dynamic: " + s.dynamic;
       text += pad(s.node, name_width) + pad(s.op + s.epilogue, op_width) + kernel +
               (alone ? " (1 thread)" : "") + "  ->  " + s.output + "\n";
+      if (steps_[i].kernel) text += region_summaries(graph_.node(steps_[i].node), *steps_[i].kernel, "    ");
     }
     const std::string dynamic =
         dynamic_count() == 0 ? ""
@@ -375,8 +380,10 @@ class Plan {
         step.outputs.push_back(out);
         request.output_aliases.push_back(aliased_input(step, out, node.outputs[i]));
       }
-      // Tiny ops run on one thread; oneDNN must create them under the count they run with.
-      step.threads = backend_->threads.threads_for(request, options_.threads);
+      // Tiny ops run on one thread; oneDNN must create them under the count they run with. A
+      // loop or branch hands all threads to the plans of its regions.
+      step.threads = node.regions.empty() ? backend_->threads.threads_for(request, options_.threads)
+                                          : options_.threads;
       request.threads = step.threads;
       threads.set(step.threads);
       step.kernel = node.regions.empty() ? make_kernel(*backend_, request)

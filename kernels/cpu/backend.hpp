@@ -19,9 +19,18 @@
 #include "normalization.hpp"
 #include "pool.hpp"
 #include "recurrent.hpp"
+#include "scalar.hpp"
 #include "softmax.hpp"
 
 namespace kiln::cpu_kernels {
+
+// Float32 arithmetic on oneDNN; integer scalars (a loop's counters) on the scalar kernel.
+inline KernelPtr make_arithmetic_kernel(const KernelRequest& request) {
+  if (request.inputs[0].dtype != DType::float32 && request.inputs[0].shape.rank() == 0) {
+    return make_scalar_kernel(request);
+  }
+  return make_binary_kernel(request);
+}
 
 inline const KernelFactoryTable& kernel_table() {
   static const KernelFactoryTable table = [] {
@@ -54,6 +63,11 @@ inline const KernelFactoryTable& kernel_table() {
     for (const char* op : {"Add", "AddV2", "Sub", "Mul", "RealDiv", "Maximum", "Minimum", "BiasAdd",
                            "BiasAddV1", "SquaredDifference"}) {
       t[op] = make_binary_kernel;
+    }
+    for (const char* op : {"Add", "AddV2", "Sub", "Mul"}) t[op] = make_arithmetic_kernel;
+    for (const char* op : {"Less", "LessEqual", "Greater", "GreaterEqual", "Equal", "NotEqual",
+                           "LogicalAnd", "LogicalOr"}) {
+      t[op] = make_scalar_kernel;
     }
     t["Softmax"] = make_softmax_kernel;
     t["LogSoftmax"] = make_softmax_kernel;

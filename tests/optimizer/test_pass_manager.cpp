@@ -44,8 +44,9 @@ TEST_CASE("pipelines by name list and by level") {
   CHECK(names(opt::pipeline_for_level("O1")) ==
         std::vector<std::string>{"fold-constants", "simplify"});
   CHECK(names(opt::pipeline_for_level("-O2")) ==
-        std::vector<std::string>{"fold-constants", "simplify", "fuse-layer-norm",
-                                 "einsum-to-matmul", "space-to-batch-to-dilation",
+        std::vector<std::string>{"fold-constants", "simplify", "loop-invariants",
+                                 "lists-to-tensors", "hoist-loop-products", "fuse-lstm-gates",
+                                 "fuse-layer-norm", "einsum-to-matmul", "space-to-batch-to-dilation",
                                  "move-scale-to-projection", "fold-affine",
                                  "fuse-epilogue", "absorb-pool-pad", "simplify"});
   CHECK(opt::pipeline_text(opt::o1()) == "fold-constants,simplify");
@@ -58,7 +59,8 @@ TEST_CASE("pipelines by name list and by level") {
     CHECK(e.code() == Errc::not_found);
     CHECK(e.context().found == "inline");
     CHECK(e.context().expected ==
-          "fold-constants, simplify, fuse-layer-norm, einsum-to-matmul, "
+          "fold-constants, simplify, loop-invariants, lists-to-tensors, hoist-loop-products, "
+          "fuse-lstm-gates, fuse-layer-norm, einsum-to-matmul, "
           "space-to-batch-to-dilation, move-scale-to-projection, fold-affine, fuse-epilogue, "
           "absorb-pool-pad, fuse, drop-checks");
   }

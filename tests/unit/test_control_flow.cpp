@@ -4,6 +4,7 @@
 #include "../support.hpp"
 
 #include <kiln/core/builder.hpp>
+#include <kiln/core/dot.hpp>
 #include <kiln/core/parse.hpp>
 #include <kiln/core/print.hpp>
 #include <kiln/eager.hpp>
@@ -144,6 +145,19 @@ TEST_CASE("regions print as nested graphs and read back") {
   const Graph back = parse_graph(text);
   CHECK(print_graph(back, lossless) == text);
   test::check_close(run_eager(back, factorial_feeds(4)).at("y"), Tensor::from<float>({2}, {24, -12}));
+}
+
+TEST_CASE("the DOT writer draws a loop's regions as clusters beside it") {
+  const std::string dot = to_dot(factorial_loop(), "factorial");
+  CHECK(dot.find("compound=true") != std::string::npos);
+  // One cluster per region, labelled with the loop and the region's role; its nodes have ids of
+  // their own (the loop is node n3 of the graph, its body's first node n3r1_n0).
+  CHECK(dot.find("subgraph cluster_n3r0_ {") != std::string::npos);
+  CHECK(dot.find("label=\"loop / cond\"") != std::string::npos);
+  CHECK(dot.find("label=\"loop / body\"") != std::string::npos);
+  CHECK(dot.find("n3r1_n0 [label=\"i\\nPlaceholder\"") != std::string::npos);
+  CHECK(dot.find("n3 -> n3r1_n0 [style=dotted, arrowhead=none, lhead=cluster_n3r1_]") != std::string::npos);
+  CHECK(dot.find("n3r1_out1 [label=\"acc\"") != std::string::npos);
 }
 
 TEST_CASE("the verifier refuses a While without its body, naming the region of an error inside") {

@@ -259,4 +259,12 @@ class Graph {
   std::vector<Port> outputs_;
 };
 
+// What region `index` of a control-flow node is for: "cond", "body", "then_branch",
+// "branch 2".
+inline std::string region_role(const Node& node, std::size_t index) {
+  if (node.op == "While") return index == 0 ? "cond" : "body";
+  if (node.op == "If") return index == 0 ? "then_branch" : "else_branch";
+  return "branch " + std::to_string(index);
+}
+
 }  // namespace kiln

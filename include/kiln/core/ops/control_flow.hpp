@@ -34,12 +34,7 @@ inline Shape widen(const Shape& a, const Shape& b) {
   return Shape(dims);
 }
 
-// What region `index` of a control-flow node is for: "body", "then_branch", "branch 2".
-inline std::string region_role(const Node& node, std::size_t index) {
-  if (node.op == "While") return index == 0 ? "cond" : "body";
-  if (node.op == "If") return index == 0 ? "then_branch" : "else_branch";
-  return "branch " + std::to_string(index);
-}
+using kiln::region_role;  // graph.hpp
 
 inline const Graph& region_of(const InferContext& ctx, std::size_t index) {
   const Node& node = ctx.node();
