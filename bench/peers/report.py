@@ -258,8 +258,10 @@ def markdown(run, svg_name):
         + ", ".join(f"{k} {scales[k]:.3g}" for k in scales) + ".",
         "- Models (`bench/peers/models.py`, random weights from a fixed seed, BatchNorm "
         "statistics randomized): MobileNetV2, ResNet50 and EfficientNetB0 from "
-        "`keras.applications` (224×224, logits), and a 4-layer BERT-style encoder "
-        "(sequence 128, width 256, 4 heads, int32 `input_ids`).",
+        "`keras.applications` (224×224, logits), a 4-layer BERT-style encoder "
+        "(sequence 128, width 256, 4 heads, int32 `input_ids`) and an LSTM text classifier "
+        "(Embedding 128 -> Keras `LSTM(256)` as a While loop over 64 steps, not unrolled -> 16 "
+        "logits; tf2onnx turns the loop into ONNX's `LSTM` op, OpenVINO reads the loop itself).",
     ]
     for threads, batch in _configs(run):
         out += ["", f"## {threads} thread{'s' if threads > 1 else ''}, batch {batch}", ""]
