@@ -60,6 +60,10 @@ struct PlanOptions {
   Backend backend = default_backend();
   int threads = 0;  // 0: the runtime's default (all cores)
   std::int64_t max_loop_iterations = reference::kDefaultMaxLoopIterations;  // per loop run
+  // The largest arena one plan (and each plan of a loop body or branch) may ask for: a model
+  // whose shapes come from garbage must fail at compile time, before anything is allocated.
+  std::int64_t max_arena_bytes = kDefaultMaxArenaBytes;
+  static constexpr std::int64_t kDefaultMaxArenaBytes = std::int64_t{8} << 30;
 };
 
 class Plan {
@@ -89,6 +93,11 @@ class Plan {
     options_.threads = backend_->threads.resolve(options_.threads);
     dynamic_kernels_.emplace(*backend_, options_.threads);
     memory_ = opt::make_memory_plan(graph_);
+    if (memory_.arena_bytes > options_.max_arena_bytes) {
+      throw Error(Errc::limit_exceeded, "the plan's arena is larger than the limit")
+          .expected("at most " + std::to_string(options_.max_arena_bytes) + " bytes (Options::max_arena_bytes)")
+          .found(std::to_string(memory_.arena_bytes) + " bytes");
+    }
     assign_slots();
     prepare_steps();
   }

@@ -134,8 +134,17 @@ class Options {
     return *this;
   }
 
+  // The largest arena a compiled plan may ask for (each plan of a loop body or branch too);
+  // compile fails with a kiln::Error before allocating anything larger. Default 8 GiB.
+  Options& max_arena_bytes(std::int64_t bytes) {
+    if (bytes < 0) throw Error(Errc::invalid_argument, "max_arena_bytes must be >= 0").found(std::to_string(bytes));
+    max_arena_bytes_ = bytes;
+    return *this;
+  }
+
   Backend backend() const { return backend_ ? *backend_ : default_backend(); }
   std::int64_t max_loop_iterations() const { return max_loop_iterations_; }
+  std::int64_t max_arena_bytes() const { return max_arena_bytes_; }
   int threads() const { return threads_; }
   OptLevel level() const { return level_; }
   const std::string& signature() const { return signature_; }
@@ -162,6 +171,7 @@ class Options {
   std::optional<opt::Pipeline> pipeline_;
   bool drop_checks_ = false;
   std::int64_t max_loop_iterations_ = reference::kDefaultMaxLoopIterations;
+  std::int64_t max_arena_bytes_ = PlanOptions::kDefaultMaxArenaBytes;
 #if !defined(NDEBUG) || defined(KILN_VERIFY_EACH_PASS)
   bool verify_each_ = true;
 #else
@@ -346,7 +356,8 @@ struct CompiledModel::Impl {
     if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
     // One run is enough: fold-constants infers types again until its folding settles.
     opt::PipelineReport report = manager.run(g);
-    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads(), options.max_loop_iterations()});
+    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads(),
+                                        options.max_loop_iterations(), options.max_arena_bytes()});
     report.memory = plan.memory_plan();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

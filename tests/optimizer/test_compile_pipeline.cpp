@@ -109,4 +109,23 @@ TEST_CASE("told to continue, compile() undoes a throwing pass and reports it") {
   test::check_close(out.at("y"), Tensor::from<float>({1, 4}, {0, -2, 0, -4}));
 }
 
+TEST_CASE("a plan whose arena would pass Options::max_arena_bytes is refused before it runs") {
+  // x [64,4] -> Relu -> Neg: the Relu's 1 KiB output lives in the arena.
+  const NamedTensors feeds = {{"x", Tensor(DType::float32, Shape{64, 4})}};
+  const CompiledModel tight =
+      compile(small_graph(), Options().backend(Backend::reference).level(OptLevel::O0).max_arena_bytes(512));
+  try {
+    tight.run(feeds);
+    FAIL("a plan larger than its limit was made");
+  } catch (const Error& e) {
+    CHECK(e.code() == Errc::limit_exceeded);
+    CHECK(e.context().expected == "at most 512 bytes (Options::max_arena_bytes)");
+    CHECK(e.context().found == "1024 bytes");
+  }
+  const CompiledModel roomy =
+      compile(small_graph(), Options().backend(Backend::reference).level(OptLevel::O0).max_arena_bytes(1024));
+  CHECK(roomy.run(feeds).at("y").shape() == Shape{64, 4});
+  CHECK_THROWS_AS(Options().max_arena_bytes(-1), Error);
+}
+
 }  // namespace KILN_TEST_FILE
