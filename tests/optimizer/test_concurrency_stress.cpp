@@ -94,7 +94,7 @@ TEST_CASE("8 threads share compiled models: mixed batches, signatures, a loop, s
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < 30; ++i) {
+      for (int i = 0; i < 100; ++i) {
         const Job& job = jobs[static_cast<std::size_t>(t * 5 + i * 3) % jobs.size()];
         try {
           if ((t + i) % 10 == 0) {  // a session of its own, made and dropped meanwhile
