@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sanitizer pass CI runs after the test suite: the readers' tests (everything that opens a
-# file: SavedModels, frozen graphs, checkpoint bundles, .npy, the text IR) under AddressSanitizer
-# with UndefinedBehaviorSanitizer and LeakSanitizer, and the concurrency stress test under
+# file: SavedModels, frozen graphs, checkpoint bundles, .npy, the text IR) and the out-of-memory
+# tests (every allocation of a compile and a run failing in turn) under AddressSanitizer with
+# UndefinedBehaviorSanitizer and LeakSanitizer, and the concurrency stress test under
 # ThreadSanitizer. Any report stops the program that caused it, so any finding fails the run.
 #   bash tests/sanitizers.sh            # both (about 10 minutes on 2 cores, builds included)
 #   bash tests/sanitizers.sh address    # or: thread
@@ -23,9 +24,10 @@ common=(-DKILN_WITH_ONEDNN=OFF -DKILN_BUILD_EXAMPLES=OFF -DKILN_BUILD_BENCH=OFF 
 
 if [[ $which == all || $which == address ]]; then
   run cmake -S . -B build-asan "-DKILN_SANITIZE=address;undefined" "${common[@]}"
-  run cmake --build build-asan -j2 --target kiln_importer_tests
-  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run build-asan/bin/kiln_importer_tests
+  run cmake --build build-asan -j2 --target kiln_importer_tests kiln_memory_tests
+  export ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+  run build-asan/bin/kiln_importer_tests
+  run build-asan/bin/kiln_memory_tests
 fi
 if [[ $which == all || $which == thread ]]; then
   run cmake -S . -B build-tsan -DKILN_SANITIZE=thread "${common[@]}"

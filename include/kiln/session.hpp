@@ -218,13 +218,17 @@ class CompiledPlan {
         if (!owner.idle_.empty()) {
           instance = std::move(owner.idle_.back());
           owner.idle_.pop_back();
+          return;
         }
+        ++owner.leased_;
+        // Room to give it back without allocating: a destructor must not run out of memory.
+        owner.idle_.reserve(owner.leased_);
       }
-      if (!instance) instance = owner.plan_.make_instance();
+      instance = owner.plan_.make_instance();
     }
     ~Lease() {
       std::lock_guard<std::mutex> lock(owner.mutex_);
-      owner.idle_.push_back(std::move(instance));
+      if (instance) owner.idle_.push_back(std::move(instance));
     }
     Lease(const Lease&) = delete;
     Lease& operator=(const Lease&) = delete;
@@ -237,6 +241,7 @@ class CompiledPlan {
   double compile_ms_ = 0;
   mutable std::mutex mutex_;
   mutable std::vector<std::unique_ptr<Plan::Instance>> idle_;
+  mutable std::size_t leased_ = 0;  // instances ever made: idle_ has room for them all
 };
 
 // What a compiled model takes and gives: a signature's inputs and outputs.
