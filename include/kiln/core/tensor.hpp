@@ -112,6 +112,18 @@ class Tensor {
   void* raw() { return data_; }
   const void* raw() const { return data_; }
 
+ private:
+  // Defined before its first use: clang (-Wundefined-inline) rejects the lambdas below that
+  // instantiate data<T>() while the class is incomplete otherwise.
+  template <class T> void check_type() const {
+    if (!valid_) throw Error(Errc::invalid_argument, "access to an empty tensor");
+    if (dtype_of<T>() != dtype_) {
+      throw Error(Errc::type_mismatch, "tensor accessed with the wrong element type")
+          .expected(dtype_name(dtype_))
+          .found(dtype_name(dtype_of<T>()));
+    }
+  }
+ public:
   // Typed access; the type must match the dtype exactly.
   template <class T> T* data() {
     check_type<T>();
@@ -176,15 +188,6 @@ class Tensor {
   }
 
  private:
-  template <class T> void check_type() const {
-    if (!valid_) throw Error(Errc::invalid_argument, "access to an empty tensor");
-    if (dtype_of<T>() != dtype_) {
-      throw Error(Errc::type_mismatch, "tensor accessed with the wrong element type")
-          .expected(dtype_name(dtype_))
-          .found(dtype_name(dtype_of<T>()));
-    }
-  }
-
   static std::size_t byte_size_of(DType dtype, const Shape& shape) {
     const std::int64_t n = shape.num_elements();
     return static_cast<std::size_t>(checked_mul(n, static_cast<std::int64_t>(dtype_size(dtype))));
