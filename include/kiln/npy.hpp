@@ -154,8 +154,13 @@ inline Tensor parse_npy(const std::string& bytes, const std::string& name = "<me
   std::string descr;
   bool fortran = false;
   std::vector<std::int64_t> dims;
-  HeaderParser(std::string_view(bytes).substr(8 + width, header_len), name)
-      .parse(descr, fortran, dims);
+  try {
+    HeaderParser(std::string_view(bytes).substr(8 + width, header_len), name)
+        .parse(descr, fortran, dims);
+  } catch (Error& e) {  // a dimension past 63 bits: name the file
+    e.file(name);
+    throw;
+  }
   if (fortran) {
     throw Error(Errc::unsupported, "Fortran-order .npy arrays are not supported; save with "
                                    "np.ascontiguousarray").file(name);
@@ -170,13 +175,24 @@ inline Tensor parse_npy(const std::string& bytes, const std::string& name = "<me
         .expected("little-endian float16/32/64, int8/32/64, uint8 or bool")
         .found(descr);
   }
-  Tensor t(match->dtype, Shape(dims));
-  if (bytes.size() - data_at != t.byte_size()) {
+  // The size the header promises is checked against the bytes there are before anything is
+  // allocated: a header may claim terabytes.
+  Shape shape;
+  std::int64_t data_bytes = 0;
+  try {
+    shape = Shape(dims);
+    data_bytes = checked_mul(shape.num_elements(), static_cast<std::int64_t>(dtype_size(match->dtype)));
+  } catch (Error& e) {  // a rank past Kiln's limit, or a size past 63 bits
+    e.file(name);
+    throw;
+  }
+  if (bytes.size() - data_at != static_cast<std::uint64_t>(data_bytes)) {
     throw Error(Errc::parse_error, ".npy data size does not match its header")
         .file(name)
-        .expected(std::to_string(t.byte_size()) + " bytes")
+        .expected(std::to_string(data_bytes) + " bytes")
         .found(std::to_string(bytes.size() - data_at) + " bytes");
   }
+  Tensor t = Tensor::uninitialized(match->dtype, std::move(shape));
   if (t.byte_size() > 0) std::memcpy(t.raw(), bytes.data() + data_at, t.byte_size());
   return t;
 }
