@@ -40,6 +40,13 @@ namespace kiln {
 struct ParseOptions {
   // Infer the output types of nodes written without ": types" (needs the op catalogue).
   bool infer_types = true;
+  // Deepest nesting of lists in attribute values and of graphs in regions together. Real text
+  // nests a few levels; the limit keeps a hostile text from exhausting the parser's stack.
+  int max_nesting_depth = 256;
+  // Largest tensor a constant in the text may make. One element may stand for all of them
+  // (float32[100000,100000] {0}), so a short text can ask for any size; the size is checked
+  // before anything is allocated. The default is ImportLimits::max_tensor_bytes's.
+  std::int64_t max_tensor_bytes = std::int64_t{4} << 30;
 };
 
 namespace parse_detail {
@@ -80,6 +87,8 @@ class Reader {
 
   // The whole text: one graph and nothing after it.
   Graph read(const ParseOptions& options) {
+    max_depth_ = options.max_nesting_depth;
+    max_tensor_bytes_ = options.max_tensor_bytes;
     Graph g = graph_block(options);
     skip_space();
     if (!at_end()) fail("the end of the text after the graph's '}'");
@@ -89,6 +98,7 @@ class Reader {
  private:
   // One "graph { ... }": statements, then the names resolved into edges.
   Graph graph_block(const ParseOptions& options) {
+    const Nesting nesting(*this);
     keyword("graph");
     expect('{');
     std::vector<PendingNode> nodes;
@@ -111,8 +121,26 @@ class Reader {
     return build(std::move(nodes), inputs, outputs, options);
   }
 
+  // One level of nesting (a list inside a list, a graph inside a region) for as long as it
+  // lives; too many at once is an error, not a stack overflow.
+  struct Nesting {
+    explicit Nesting(Reader& r) : reader(r) {
+      if (++reader.depth_ > reader.max_depth_) {
+        throw Error(Errc::limit_exceeded,
+                    "IR text nests lists and regions deeper than ParseOptions::max_nesting_depth")
+            .expected("at most " + std::to_string(reader.max_depth_) + " levels")
+            .found(reader.where(reader.pos_));
+      }
+    }
+    ~Nesting() { --reader.depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    Reader& reader;
+  };
+
   // ---- Errors ----------------------------------------------------------------------------
-  [[noreturn]] void fail_at(std::size_t at, const std::string& expected) const {
+  // "line 3, column 14"
+  std::string where(std::size_t at) const {
     std::size_t line = 1, column = 1;
     for (std::size_t i = 0; i < at && i < text_.size(); ++i) {
       if (text_[i] == '\n') {
@@ -122,13 +150,15 @@ class Reader {
         ++column;
       }
     }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+  }
+  [[noreturn]] void fail_at(std::size_t at, const std::string& expected) const {
     std::string found = "the end of the text";
     if (at < text_.size()) {
       const std::size_t end = text_.find('\n', at);
       found = "'" + std::string(text_.substr(at, std::min<std::size_t>(end - at, 24))) + "'";
     }
-    throw Error(Errc::parse_error,
-                "IR text, line " + std::to_string(line) + ", column " + std::to_string(column))
+    throw Error(Errc::parse_error, "IR text, " + where(at))
         .expected(expected)
         .found(found);
   }
@@ -327,6 +357,7 @@ class Reader {
       lit.kind = Literal::string;
       lit.text = quoted_string();
     } else if (c == '[') {
+      const Nesting nesting(*this);
       ++pos_;
       lit.kind = Literal::list;
       if (!accept(']')) {
@@ -376,10 +407,18 @@ class Reader {
     const Shape s = shape();
     if (!s.is_fully_known()) fail_at(shape_at, "a fully known shape for a tensor");
     std::int64_t n = 0;
+    std::int64_t bytes = 0;
     try {
       n = s.num_elements();
+      bytes = checked_mul(n, static_cast<std::int64_t>(dtype_size(type)));
     } catch (const Error&) {
-      fail_at(shape_at, "a tensor shape whose element count fits 64 bits");
+      fail_at(shape_at, "a tensor shape whose byte size fits 64 bits");
+    }
+    if (bytes > max_tensor_bytes_) {
+      throw Error(Errc::limit_exceeded, "IR text, " + where(shape_at) +
+                                            ": a tensor larger than ParseOptions::max_tensor_bytes")
+          .expected("at most " + std::to_string(max_tensor_bytes_) + " bytes")
+          .found(std::to_string(bytes) + " bytes for " + dtype_name(type) + s.str());
     }
     expect('{');
     std::vector<std::pair<std::string, std::size_t>> elements;
@@ -736,6 +775,9 @@ class Reader {
 
   std::string_view text_;
   std::size_t pos_ = 0;
+  int depth_ = 0;
+  int max_depth_ = ParseOptions().max_nesting_depth;
+  std::int64_t max_tensor_bytes_ = ParseOptions().max_tensor_bytes;
 };
 
 }  // namespace parse_detail
