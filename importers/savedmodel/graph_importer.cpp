@@ -651,31 +651,84 @@ class Importer {
   }
 
   // The dtype of an imported value, found without type inference (which runs at the end):
-  // through pass-throughs to the constant or placeholder that makes it.
-  DType dtype_behind(Value v, const tf::NodeDef& user) const {
-    for (int hops = 0; hops < 1000; ++hops) {
+  // through pass-throughs to the constant or placeholder that makes it, else inferred node by
+  // node from what the inputs are made of. The walk keeps its own stack and remembers every
+  // value it has typed, so a long chain cannot exhaust the call stack and shared inputs are not
+  // walked again (a ladder of Adds would otherwise take 2^n steps). A value whose output index
+  // the node does not have is named in a kiln::Error.
+  DType dtype_behind(Value start, const tf::NodeDef& user) const {
+    std::map<std::pair<NodeId, int>, DType> known;
+    auto cannot_tell = [&](Value v) {
+      return Error(Errc::unsupported, "cannot tell the dtype of a control-flow argument")
+          .file(options_.file).node(user.name()).input(graph_.value_name(v));
+    };
+    auto no_such_output = [&](Value v, std::size_t outputs) {
+      return Error(Errc::invalid_graph, "a control-flow argument names an output its node does not have")
+          .file(options_.file).node(user.name()).input(graph_.value_name(v))
+          .expected("an output index below " + std::to_string(outputs))
+          .found(std::to_string(v.index));
+    };
+    // Every value is typed once; a walk longer than this meets a cycle.
+    const std::size_t max_steps = 64 * (graph_.size() + 16);
+    std::vector<Value> stack{start};
+    for (std::size_t steps = 0; !stack.empty(); ++steps) {
+      if (steps > max_steps) throw cannot_tell(start);
+      const Value v = stack.back();
+      const auto key = std::make_pair(v.node, v.index);
+      if (known.count(key)) {
+        stack.pop_back();
+        continue;
+      }
       const Node& n = graph_.node(v.node);
-      if (n.op == "Const" || n.op == "Placeholder" || n.op == "PlaceholderWithDefault") return n.attr<DType>("dtype");
-      if (n.op == "Identity" && n.has_attr("T")) return n.attr<DType>("T");
+      const auto index = static_cast<std::size_t>(v.index);
+      if (v.index < 0) throw no_such_output(v, 0);
+      if (n.op == "Const" || n.op == "Placeholder" || n.op == "PlaceholderWithDefault") {
+        known[key] = n.attr<DType>("dtype");
+        continue;
+      }
+      if (n.op == "Identity" && n.has_attr("T")) {
+        known[key] = n.attr<DType>("T");
+        continue;
+      }
       if (n.op == "While" && n.has_attr("T")) {
         const DTypes& types = n.attr<DTypes>("T");
-        if (static_cast<std::size_t>(v.index) < types.size() && types[static_cast<std::size_t>(v.index)] != DType::variant) {
-          return types[static_cast<std::size_t>(v.index)];
+        if (index < types.size() && types[index] != DType::variant) {
+          known[key] = types[index];
+          continue;
         }
       }
       const OpDef* def = op_catalogue().find(n.op);
-      if (!def || !def->infer || n.inputs.empty()) break;
+      if (!def || !def->infer || n.inputs.empty()) throw cannot_tell(v);
       if (n.op == "IdentityN" || n.op == "StopGradient" || n.op == "Snapshot") {
-        v = n.inputs.at(static_cast<std::size_t>(v.index));
+        if (index >= n.inputs.size()) throw no_such_output(v, n.inputs.size());
+        const Value in = n.inputs[index];
+        auto typed = known.find(std::make_pair(in.node, in.index));
+        if (typed == known.end()) {
+          stack.push_back(in);
+        } else {
+          known[key] = typed->second;
+        }
         continue;
       }
-      // Anything else: infer this one node from what its inputs are made of.
+      // Anything else: infer this one node from what its inputs are made of, once they are known.
+      bool ready = true;
+      for (Value in : n.inputs) {
+        if (!known.count(std::make_pair(in.node, in.index))) {
+          stack.push_back(in);
+          ready = false;
+        }
+      }
+      if (!ready) continue;
       std::vector<TensorType> types;
-      for (Value in : n.inputs) types.push_back({dtype_behind(in, user), Shape::unknown_rank()});
-      return infer_node(n, types, std::vector<const Tensor*>(types.size(), nullptr)).at(static_cast<std::size_t>(v.index)).dtype;
+      for (Value in : n.inputs) types.push_back({known.at(std::make_pair(in.node, in.index)), Shape::unknown_rank()});
+      const std::vector<TensorType> outputs =
+          infer_node(n, types, std::vector<const Tensor*>(types.size(), nullptr));
+      if (index >= outputs.size()) throw no_such_output(v, outputs.size());
+      for (std::size_t i = 0; i < outputs.size(); ++i) {
+        known[std::make_pair(v.node, static_cast<int>(i))] = outputs[i].dtype;
+      }
     }
-    throw Error(Errc::unsupported, "cannot tell the dtype of a control-flow argument")
-        .file(options_.file).node(user.name()).input(graph_.value_name(v));
+    return known.at(std::make_pair(start.node, start.index));
   }
 
   NodeId add(Node node) {
