@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building and testing Kiln needs. Both commands of the
 # README's quick start and CI run it first. Packages already present are not asked for again,
-# so a second run makes no apt-get call at all.
+# so a second run makes no apt-get call at all. `--tests` adds what only the tests need.
 set -euo pipefail
 
 packages=(
@@ -14,6 +14,12 @@ packages=(
   libbenchmark-dev                  # benchmarks
   python3 graphviz                  # fixture scripts, DOT pictures of graphs
 )
+
+# `--tests`: also what only the tests need: headless Chromium for the report page's browser test
+# (tests/browser/). tests/run.sh asks for it; the quick start does not.
+if [[ "${1:-}" == "--tests" ]]; then
+  packages+=(chromium)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

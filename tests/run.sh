@@ -10,7 +10,7 @@ run() {
   echo "+ $*"
   "$@"
 }
-run bash examples/setup.sh
+run bash examples/setup.sh --tests  # the build's packages, and Chromium for the browser test
 run cmake -S . -B build -DKILN_WARNINGS=ON
 run cmake --build build -j2
 run ctest --test-dir build --output-on-failure --parallel 2 "$@"

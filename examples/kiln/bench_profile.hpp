@@ -36,6 +36,43 @@ inline std::string right(const std::string& text, std::size_t width) {
 
 }  // namespace detail
 
+// Steps that ran the same op (with its fused epilogue) on the same kernel, and their time.
+struct OpTime {
+  std::string op, implementation;
+  int count = 0;
+  double ms = 0;
+};
+
+// `step_ops[s]` and `step_implementations[s]` name step s; its time is step_ms[s]. Slowest first.
+inline std::vector<OpTime> op_times(const std::vector<std::string>& step_ops,
+                                    const std::vector<std::string>& step_implementations,
+                                    const std::vector<double>& step_ms) {
+  std::map<std::pair<std::string, std::string>, OpTime> groups;
+  for (std::size_t s = 0; s < step_ops.size() && s < step_ms.size(); ++s) {
+    const std::string& implementation = step_implementations[s];
+    OpTime& g = groups[{step_ops[s], implementation}];
+    g.op = step_ops[s];
+    g.implementation = implementation;
+    ++g.count;
+    g.ms += step_ms[s];
+  }
+  std::vector<OpTime> by_time;
+  for (const auto& entry : groups) by_time.push_back(entry.second);
+  std::stable_sort(by_time.begin(), by_time.end(),
+                   [](const OpTime& a, const OpTime& b) { return a.ms > b.ms; });
+  return by_time;
+}
+
+// A compiled plan's steps as op_times() takes them.
+inline std::vector<OpTime> op_times(const Plan& plan, const std::vector<double>& step_ms) {
+  std::vector<std::string> ops, implementations;
+  for (const Plan::StepInfo& step : plan.steps()) {
+    ops.push_back(step.op + step.epilogue);
+    implementations.push_back(step.implementation);
+  }
+  return op_times(ops, implementations, step_ms);
+}
+
 // The table by op (op with its fused epilogue, and kernel), the ten slowest steps, and how many
 // steps fell back to the reference kernels. `step_ms` is summed over `runs` runs.
 inline std::string profile_report(const Plan& plan, const std::vector<double>& step_ms, int runs) {
@@ -47,27 +84,10 @@ inline std::string profile_report(const Plan& plan, const std::vector<double>& s
   const double per_run = runs > 0 ? 1.0 / runs : 0.0;
   auto share = [&](double ms) { return fixed(total > 0 ? 100.0 * ms / total : 0.0, 1) + "%"; };
 
-  struct Group {
-    std::string op, implementation;
-    int count = 0;
-    double ms = 0;
-  };
-  std::map<std::pair<std::string, std::string>, Group> groups;
-  for (std::size_t s = 0; s < steps.size() && s < step_ms.size(); ++s) {
-    const std::string op = steps[s].op + steps[s].epilogue;
-    Group& g = groups[{op, steps[s].implementation}];
-    g.op = op;
-    g.implementation = steps[s].implementation;
-    ++g.count;
-    g.ms += step_ms[s];
-  }
-  std::vector<Group> by_time;
-  for (const auto& entry : groups) by_time.push_back(entry.second);
-  std::stable_sort(by_time.begin(), by_time.end(),
-                   [](const Group& a, const Group& b) { return a.ms > b.ms; });
+  const std::vector<OpTime> by_time = op_times(plan, step_ms);
 
   std::size_t op_width = 2, impl_width = 6;
-  for (const Group& g : by_time) {
+  for (const OpTime& g : by_time) {
     op_width = std::max(op_width, std::min<std::size_t>(g.op.size(), 40));
     impl_width = std::max(impl_width, std::min<std::size_t>(g.implementation.size(), 56));
   }
@@ -75,7 +95,7 @@ inline std::string profile_report(const Plan& plan, const std::vector<double>& s
                      fixed(total * per_run, 3) + " ms per run in steps):\n";
   text += fit("op", op_width) + "  " + fit("kernel", impl_width) + "  count  " +
           right("total ms", 10) + "  " + right("ms/run", 9) + "  " + right("share", 6) + "\n";
-  for (const Group& g : by_time) {
+  for (const OpTime& g : by_time) {
     text += fit(g.op, op_width) + "  " + fit(g.implementation, impl_width) + "  " +
             right(std::to_string(g.count), 5) + "  " + right(fixed(g.ms, 2), 10) + "  " +
             right(fixed(g.ms * per_run, 3), 9) + "  " + right(share(g.ms), 6) + "\n";

@@ -1,4 +1,4 @@
-// The `kiln` program's command line: four commands, each with its flags and help, parsed with
+// The `kiln` program's command line: five commands, each with its flags and help, parsed with
 // CLI11 into the commands' flag structs, then run. main() turns what a run throws into the exit
 // code; the tests run commands through here too, so they parse exactly as the program does.
 #pragma once
@@ -14,6 +14,7 @@
 #include "bench.hpp"
 #include "flags.hpp"
 #include "opt.hpp"
+#include "report.hpp"
 #include "run.hpp"
 #include "show.hpp"
 
@@ -48,7 +49,8 @@ class CommandLine {
     commands_ = {{add_show_command(app_, show_), [this] { return show(show_); }},
                  {add_run_command(app_, run_), [this] { return run(run_); }},
                  {add_opt_command(app_, opt_), [this] { return opt(opt_); }},
-                 {add_bench_command(app_, bench_), [this] { return bench(bench_); }}};
+                 {add_bench_command(app_, bench_), [this] { return bench(bench_); }},
+                 {add_report_command(app_, report_), [this] { return report(report_); }}};
   }
   // The commands' flags are bound to members by address.
   CommandLine(const CommandLine&) = delete;
@@ -66,7 +68,7 @@ class CommandLine {
     const Command* named = find(words.front());
     if (!named && words.front().rfind('-', 0) != 0) {
       throw UsageError(Error(Errc::invalid_argument, "unknown command")
-                           .expected("show, run, opt or bench")
+                           .expected("show, run, opt, bench or report")
                            .found(words.front()));
     }
     if (named && words.size() == 1) {  // `kiln opt`: what it takes, not an error about MODEL
@@ -117,6 +119,7 @@ class CommandLine {
   RunFlags run_;
   OptFlags opt_;
   BenchFlags bench_;
+  ReportFlags report_;
   std::vector<Command> commands_;
 };
 

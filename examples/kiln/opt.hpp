@@ -13,8 +13,6 @@
 // verifier runs on the input and after every pass, whatever the flags.
 #pragma once
 
-#include <cstdint>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,17 +21,15 @@
 
 #include <kiln/optimizer/optimizer.hpp>
 
-#include "levels.hpp"
 #include "model_graph.hpp"
+#include "pipeline_flags.hpp"
 #include "report_json.hpp"
 
 namespace kiln::cli {
 
 struct OptFlags {
   ModelFlags model;
-  std::string passes;               // empty: the level's pipeline
-  std::vector<std::string> levels;  // the values of -O
-  std::int64_t batch = 0;           // 0: unknown dimensions are planned as 1
+  PipelineFlags pipeline;  // -O, --passes, --batch
   bool print_ir_before_all = false, print_ir_after_all = false, print_ir_after_change = false;
   bool stats = false, timing = false, json = false;
   std::string dot_dir, memory_plan;
@@ -54,15 +50,7 @@ inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
       "opt", "optimize a model pass by pass: statistics, IR dumps, DOT files, memory plan");
   add_model_flags(*opt, flags.model, "signature to optimize (default serving_default)");
   add_outputs_flag(*opt, flags.model);
-  add_level_flag(*opt, flags.levels);
-  opt->add_option("--passes", flags.passes,
-                  "the pipeline as pass names, e.g. fold-constants,simplify,fuse\n"
-                  "(fuse: the group of O2's fusion passes)")
-      ->type_name("LIST");
-  opt->add_option("--batch", flags.batch,
-                  "optimize and plan for a batch of N (default: the declared shapes)")
-      ->type_name("N")
-      ->check(in_range(1, 999999999));
+  add_pipeline_flags(*opt, flags.pipeline);
   opt->add_flag("--print-ir-before-all", flags.print_ir_before_all, "the IR before every pass");
   opt->add_flag("--print-ir-after-all", flags.print_ir_after_all, "the IR after every pass");
   opt->add_flag("--print-ir-after-change", flags.print_ir_after_change,
@@ -82,51 +70,6 @@ inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
 
 namespace opt_detail {
 
-inline opt::Pipeline chosen_pipeline(const OptFlags& flags) {
-  if (flags.passes.empty()) return opt::pipeline_for_level(chosen_level(flags.levels));
-  if (!flags.levels.empty()) {
-    throw UsageError(
-        Error(Errc::invalid_argument, "give --passes or a level (-O0, -O1, -O2), not both"));
-  }
-  return from_command_line([&] { return opt::parse_pipeline(flags.passes); });
-}
-
-// --batch N: every input whose first dimension is unknown is planned with N there (its other
-// unknown dimensions stay at MemoryPlanRequest::unknown_dim_default).
-inline void plan_for_batch(const Graph& graph, std::int64_t batch,
-                           opt::MemoryPlanRequest& options) {
-  for (const Graph::Port& port : graph.inputs()) {
-    const Shape& declared = graph.type_of(port.value).shape;
-    if (!declared.has_rank() || declared.rank() == 0 || declared.dim(0) != kUnknownDim) continue;
-    std::vector<std::int64_t> dims = declared.dims();
-    for (std::int64_t& d : dims) d = d == kUnknownDim ? options.unknown_dim_default : d;
-    dims[0] = batch;
-    options.input_shapes[port.name] = Shape(dims);
-  }
-  if (options.input_shapes.empty()) {
-    throw Error(Errc::invalid_argument, "--batch: no input has an unknown batch dimension");
-  }
-}
-
-// "image [1,8,8,1]": what each input was planned for.
-inline std::string planned_inputs(const Graph& graph, const opt::MemoryPlanRequest& options) {
-  std::string text;
-  for (const Graph::Port& port : graph.inputs()) {
-    text += (text.empty() ? "" : ", ") + port.name + " " +
-            opt::planned_input_shape(graph, port, options).str();
-  }
-  return text;
-}
-
-// What the memory plan's picture is titled: the model's name, not where it sits on this disk
-// ("digits_cnn" for models/digits_cnn/saved_model, "model" for frozen/model.pb).
-inline std::string model_title(const std::string& path) {
-  std::filesystem::path p = std::filesystem::path(path).lexically_normal();
-  if (!p.has_filename()) p = p.parent_path();
-  if (p.filename() == "saved_model" && p.has_parent_path()) p = p.parent_path();
-  return std::filesystem::is_directory(path) ? p.filename().string() : p.stem().string();
-}
-
 inline std::string signed_delta(long long before, long long after) {
   return (after >= before ? "+" : "") + std::to_string(after - before);
 }
@@ -139,19 +82,11 @@ inline int opt(const OptFlags& flags) {
     throw UsageError(Error(Errc::invalid_argument,
                            "give --print-ir-after-all or --print-ir-after-change, not both"));
   }
-  const opt::Pipeline pipeline = chosen_pipeline(flags);
+  const opt::Pipeline pipeline = chosen_pipeline(flags.pipeline);
   Graph graph = graph_from_flags(flags.model);
 
   opt::PassManager manager(pipeline);
-  opt::MemoryPlanRequest memory_request;
-  if (flags.batch > 0) {
-    plan_for_batch(graph, flags.batch, memory_request);
-    for (const Graph::Port& port : graph.inputs()) {
-      auto it = memory_request.input_shapes.find(port.name);
-      if (it != memory_request.input_shapes.end()) graph.node(port.value.node).attrs["shape"] = it->second;
-    }
-    opt::infer_types_with_values(graph);
-  }
+  const opt::MemoryPlanRequest memory_request = apply_batch(graph, flags.pipeline);
 
   // With --json, stdout carries the JSON only: everything meant for people goes to stderr.
   const bool json = flags.json;

@@ -13,6 +13,7 @@
 // run, not on every one); buffers stay fresh.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,8 +56,11 @@ class EagerInterpreter {
 
   Backend backend() const { return backend_; }
 
-  // Inputs in the order of graph.inputs(); outputs in the order of graph.outputs().
-  std::vector<Tensor> run(const std::vector<Tensor>& inputs) const {
+  // Inputs in the order of graph.inputs(); outputs in the order of graph.outputs(). With
+  // `step_ms`, each step's wall time is added to step_ms[step] (resized to steps().size()), as
+  // Plan::run does: summed over runs, for a per-op profile of the unoptimized graph.
+  std::vector<Tensor> run(const std::vector<Tensor>& inputs,
+                          std::vector<double>* step_ms = nullptr) const {
     if (inputs.size() != graph_.inputs().size()) {
       throw Error(Errc::invalid_argument, "wrong number of graph inputs")
           .expected(std::to_string(graph_.inputs().size()))
@@ -78,7 +82,10 @@ class EagerInterpreter {
       }
     }
     ThreadScope threads(def_->threads, threads_);
-    for (const Step& step : steps_) {
+    if (step_ms) step_ms->resize(steps_.size(), 0.0);
+    for (std::size_t s = 0; s < steps_.size(); ++s) {
+      const Step& step = steps_[s];
+      const auto start = std::chrono::steady_clock::now();
       const std::size_t id = static_cast<std::size_t>(step.node);
       if (!fed[id]) {
         const Node& node = graph_.node(step.node);
@@ -93,6 +100,10 @@ class EagerInterpreter {
       for (Value dead : step.releases) {
         values[static_cast<std::size_t>(dead.node)][static_cast<std::size_t>(dead.index)] = Tensor();
       }
+      if (step_ms) {
+        (*step_ms)[s] += std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - start).count();
+      }
     }
     std::vector<Tensor> outputs;
     for (const Graph::Port& port : graph_.outputs()) {
@@ -100,6 +111,13 @@ class EagerInterpreter {
                               [static_cast<std::size_t>(port.value.index)]);
     }
     return outputs;
+  }
+
+  // The nodes run() runs, in its order: those the outputs need.
+  std::vector<NodeId> steps() const {
+    std::vector<NodeId> nodes;
+    for (const Step& step : steps_) nodes.push_back(step.node);
+    return nodes;
   }
 
   // Inputs and outputs by port name. Every input without a default must be fed.
