@@ -9,6 +9,9 @@
 // the naive size. With --inputs or --profile it also runs the model: a per-op profile of the
 // eager and the optimized runs, and what each pass buys (report_profile.hpp).
 //
+// An address can open the page at a pass, a side and a node: report.html#stage=12&side=before
+// &node=NAME (&view=ir|passes|memory|profile for another tab).
+//
 // It runs what `kiln opt` runs (the same pipelines, --batch and memory plan), with one more
 // instrument that keeps every stage (report_stages.hpp).
 #pragma once

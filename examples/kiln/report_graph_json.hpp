@@ -75,6 +75,26 @@ inline Json route_json(const std::vector<LayoutPoint>& route) {
   return points;
 }
 
+// True for the nodes that no graph input reaches (constants and what is computed from them).
+inline std::vector<bool> computed_from_constants(const Graph& g,
+                                                 const std::vector<std::pair<int, int>>& edges,
+                                                 std::size_t count) {
+  std::vector<std::vector<int>> readers(count);
+  for (const auto& [from, to] : edges) readers[static_cast<std::size_t>(from)].push_back(to);
+  std::vector<bool> reached(count, false);
+  std::vector<int> stack;
+  for (const Graph::Port& p : g.inputs()) stack.push_back(p.value.node);
+  while (!stack.empty()) {
+    const int v = stack.back();
+    stack.pop_back();
+    if (reached[static_cast<std::size_t>(v)]) continue;
+    reached[static_cast<std::size_t>(v)] = true;
+    for (int r : readers[static_cast<std::size_t>(v)]) stack.push_back(r);
+  }
+  reached.flip();
+  return reached;
+}
+
 }  // namespace graph_json_detail
 
 inline Json graph_json(const Graph& g) {
@@ -139,6 +159,7 @@ inline Json graph_json(const Graph& g) {
     infos.push_back({"", false});
   }
 
+  layout_input.light = computed_from_constants(g, layout_input.edges, nodes.size());
   const Layout layout = layered_layout(layout_input);
   int layers = 0;
   for (std::size_t i = 0; i < nodes.size(); ++i) {

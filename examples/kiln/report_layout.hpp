@@ -2,14 +2,15 @@
 // Graphviz's `dot` does, in four plain steps, so that a page needs no Graphviz to show a graph.
 //
 //   1. layers: every node one layer below its lowest input (longest path from the sources);
-//      a node without inputs (a constant, a placeholder) then moves down to sit just above its
-//      first reader, instead of every constant crowding the top row;
+//      then every node that can (a constant, a variable read, a shape computation) moves down to
+//      sit just above its first reader, instead of all of them crowding the top rows;
 //   2. dummies: an edge that spans several layers gets a dummy node in each layer it crosses, so
 //      that the next steps route it between the nodes rather than through them;
 //   3. order: a few sweeps down and up the layers, each sorting a layer by the barycenter of its
 //      neighbours in the layer before, which removes most edge crossings;
 //   4. coordinates: every node is pulled toward its neighbours' mean x, then the layer is packed
-//      left to right without overlap, keeping the order.
+//      left to right without overlap, keeping the order; constants give way to the nodes that
+//      compute from the graph's inputs, so that the main path runs straight.
 //
 // The result is in pixels: node centres, and for each edge the points it passes through (from
 // the bottom of its source, through its dummies, to the top of its target).
@@ -28,6 +29,10 @@ struct LayoutInput {
   std::vector<double> widths;                 // per node
   std::vector<double> heights;                // per node
   std::vector<std::pair<int, int>> edges;     // from -> to, node indices; must form a DAG
+  // Nodes that follow their readers but barely pull them (constants and what is computed from
+  // constants alone): otherwise a chain of convolutions drifts sideways toward its weights.
+  // Empty: only the sources are light.
+  std::vector<bool> light;
 };
 
 struct LayoutPoint {
@@ -47,12 +52,13 @@ inline constexpr double kLayerGap = 56;  // vertical space between layers, for e
 inline constexpr double kNodeGap = 18;   // horizontal space between neighbours
 inline constexpr double kMargin = 20;
 inline constexpr int kOrderSweeps = 6;
+inline constexpr int kLoneNodesPerRow = 6;
 inline constexpr int kPlacementRounds = 6;
 // Dummies cost time in every sweep; a graph gets at most this many per node. Edges beyond the
 // budget (the longest ones first) are drawn straight.
 inline constexpr std::size_t kDummiesPerNode = 6;
 
-// Step 1. Layers by longest path from the sources, then sources moved down next to their readers.
+// Step 1. Layers by longest path from the sources, then nodes moved down next to their readers.
 inline std::vector<int> assign_layers(std::size_t n, const std::vector<std::pair<int, int>>& edges) {
   std::vector<std::vector<int>> successors(n);
   std::vector<int> pending(n, 0);
@@ -76,13 +82,29 @@ inline std::vector<int> assign_layers(std::size_t n, const std::vector<std::pair
       if (--pending[static_cast<std::size_t>(s)] == 0) ready.push(s);
     }
   }
-  std::vector<bool> has_input(n, false);
-  for (const auto& e : edges) has_input[static_cast<std::size_t>(e.second)] = true;
+  // Sinks first: a node with slack (a constant, a variable read, a shape computation) moves down
+  // to just above its first reader; nodes on the longest paths have none and stay.
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const auto& readers = successors[static_cast<std::size_t>(*it)];
+    if (readers.empty()) continue;
+    int first_reader = layer[static_cast<std::size_t>(readers.front())];
+    for (int s : readers) first_reader = std::min(first_reader, layer[static_cast<std::size_t>(s)]);
+    layer[static_cast<std::size_t>(*it)] = first_reader - 1;
+  }
+  // Nodes without any edge (constants that a fusion left unread, until simplify removes them)
+  // go below everything, a few per row, rather than stretching one row across the page.
+  std::vector<bool> linked(n, false);
+  for (const auto& [from, to] : edges) {
+    linked[static_cast<std::size_t>(from)] = true;
+    linked[static_cast<std::size_t>(to)] = true;
+  }
+  int bottom = 0;
   for (std::size_t v = 0; v < n; ++v) {
-    if (has_input[v] || successors[v].empty()) continue;
-    int first_reader = layer[static_cast<std::size_t>(successors[v].front())];
-    for (int s : successors[v]) first_reader = std::min(first_reader, layer[static_cast<std::size_t>(s)]);
-    layer[v] = std::max(0, first_reader - 1);
+    if (linked[v]) bottom = std::max(bottom, layer[v] + 1);
+  }
+  int alone = 0;
+  for (std::size_t v = 0; v < n; ++v) {
+    if (!linked[v]) layer[v] = bottom + alone++ / kLoneNodesPerRow;
   }
   return layer;
 }
@@ -94,6 +116,7 @@ struct Layered {
   std::vector<std::vector<int>> up, down;  // neighbours in the layer above, below
   std::vector<std::vector<int>> rows;      // per layer, the nodes left to right
   std::vector<double> x;
+  std::vector<bool> light;  // see LayoutInput::light; dummies never are
 };
 
 // Step 2. Chains of dummies for long edges (shortest first, within the budget); returns, per
@@ -120,6 +143,7 @@ inline std::vector<std::vector<int>> add_dummies(Layered& g, const LayoutInput& 
         const int d = static_cast<int>(g.layer.size());
         g.layer.push_back(l);
         g.width.push_back(2);
+        g.light.push_back(false);
         g.up.emplace_back();
         g.down.emplace_back();
         g.up[static_cast<std::size_t>(d)].push_back(previous);
@@ -193,11 +217,11 @@ inline void order_rows(Layered& g) {
   }
 }
 
-// Packs `row` so that no two nodes overlap, moving each as little as it can from `wanted`:
-// once pushed right from the left, once pushed left from the right, and the mean of the two
+// Packs `row` (left to right) so that no two nodes overlap, moving each as little as it can
+// from its x: pushed right from the left, pushed left from the right, and the mean of the two
 // (packed again, so the mean cannot overlap either).
-inline void pack_row(const std::vector<int>& row, const std::vector<double>& width,
-                     std::vector<double>& x) {
+inline void pack_evenly(const std::vector<int>& row, const std::vector<double>& width,
+                        std::vector<double>& x) {
   if (row.empty()) return;
   auto gap = [&](std::size_t i) {  // centre distance between row[i - 1] and row[i]
     return (width[static_cast<std::size_t>(row[i - 1])] + width[static_cast<std::size_t>(row[i])]) / 2 + kNodeGap;
@@ -218,13 +242,53 @@ inline void pack_row(const std::vector<int>& row, const std::vector<double>& wid
   }
 }
 
+// Packs a row in which the light nodes give way: the others are packed among themselves first;
+// a run of light nodes then lines up beside the node on its right (if it starts the row) or on
+// its left, and a last pass pushes right whatever still overlaps. A light node wants the x of
+// its reader, which is its heavy neighbour's: packing them as equals would shift the heavy node
+// by half a node in every layer, and a long chain would drift sideways.
+inline void pack_row(const std::vector<int>& row, const std::vector<double>& width,
+                     const std::vector<bool>& light, std::vector<double>& x) {
+  auto distance = [&](int a, int b) {
+    return (width[static_cast<std::size_t>(a)] + width[static_cast<std::size_t>(b)]) / 2 + kNodeGap;
+  };
+  std::vector<int> heavy;
+  for (int v : row) {
+    if (!light[static_cast<std::size_t>(v)]) heavy.push_back(v);
+  }
+  pack_evenly(heavy, width, x);
+  for (std::size_t i = 0; i < row.size();) {
+    if (!light[static_cast<std::size_t>(row[i])]) {
+      ++i;
+      continue;
+    }
+    std::size_t j = i;
+    while (j < row.size() && light[static_cast<std::size_t>(row[j])]) ++j;  // the run [i, j)
+    if (i == 0 && j < row.size()) {
+      for (std::size_t k = j; k-- > i;) {
+        double& at = x[static_cast<std::size_t>(row[k])];
+        at = std::min(at, x[static_cast<std::size_t>(row[k + 1])] - distance(row[k], row[k + 1]));
+      }
+    } else if (i > 0) {
+      for (std::size_t k = i; k < j; ++k) {
+        double& at = x[static_cast<std::size_t>(row[k])];
+        at = std::max(at, x[static_cast<std::size_t>(row[k - 1])] + distance(row[k - 1], row[k]));
+      }
+    }
+    i = j;
+  }
+  if (heavy.empty()) pack_evenly(row, width, x);
+  for (std::size_t k = 1; k < row.size(); ++k) {
+    double& at = x[static_cast<std::size_t>(row[k])];
+    at = std::max(at, x[static_cast<std::size_t>(row[k - 1])] + distance(row[k - 1], row[k]));
+  }
+}
+
 // Step 4. Packed rows, then rounds that pull each node toward its neighbours.
 inline void place(Layered& g) {
   g.x.assign(g.layer.size(), 0);
-  for (const auto& row : g.rows) pack_row(row, g.width, g.x);
-  // Constants and other sources follow their reader, but barely pull it: otherwise a chain of
-  // convolutions drifts sideways toward its weights.
-  auto weight = [&](int m) { return g.up[static_cast<std::size_t>(m)].empty() ? 0.05 : 1.0; };
+  for (const auto& row : g.rows) pack_row(row, g.width, g.light, g.x);
+  auto weight = [&](int m) { return g.light[static_cast<std::size_t>(m)] ? 0.05 : 1.0; };
   auto pull = [&](const std::vector<int>& row, const std::vector<std::vector<int>>& neighbours) {
     for (int v : row) {
       double sum = 0, total = 0;
@@ -234,11 +298,30 @@ inline void place(Layered& g) {
       }
       if (total > 0) g.x[static_cast<std::size_t>(v)] = sum / total;
     }
-    pack_row(row, g.width, g.x);
+    pack_row(row, g.width, g.light, g.x);
   };
   for (int round = 0; round < kPlacementRounds; ++round) {
     for (std::size_t l = 1; l < g.rows.size(); ++l) pull(g.rows[l], g.up);
     for (std::size_t l = g.rows.size(); l-- > 1;) pull(g.rows[l - 1], g.down);
+  }
+  // Rows of lone nodes (no edges: assign_layers put them last) sit centred under the graph.
+  auto centre = [&](const std::vector<int>& row) {
+    double sum = 0;
+    for (int v : row) sum += g.x[static_cast<std::size_t>(v)];
+    return row.empty() ? 0.0 : sum / static_cast<double>(row.size());
+  };
+  auto lone = [&](int v) {
+    return g.up[static_cast<std::size_t>(v)].empty() && g.down[static_cast<std::size_t>(v)].empty();
+  };
+  double last_centre = 0;
+  for (const auto& row : g.rows) {
+    if (row.empty()) continue;
+    if (!std::all_of(row.begin(), row.end(), lone)) {
+      last_centre = centre(row);
+      continue;
+    }
+    const double shift = last_centre - centre(row);
+    for (int v : row) g.x[static_cast<std::size_t>(v)] += shift;
   }
 }
 
@@ -252,6 +335,12 @@ inline Layout layered_layout(const LayoutInput& in) {
   g.width = in.widths;
   g.up.assign(n, {});
   g.down.assign(n, {});
+  g.light = in.light;
+  if (g.light.size() != n) {
+    g.light.assign(n, false);
+    for (const auto& e : in.edges) g.light[static_cast<std::size_t>(e.second)] = true;
+    g.light.flip();  // true for the nodes no edge enters
+  }
   const std::vector<std::vector<int>> chains = add_dummies(g, in);
   order_rows(g);
   place(g);

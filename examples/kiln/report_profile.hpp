@@ -11,7 +11,8 @@
 //    "leave_one_out": [{"pass", "median_ms", "arena_bytes", "steps", "max_abs_difference"} or
 //                      {"pass", "error"}]}
 //
-// Times are per run: step times summed over the timed runs, divided by their number. Inputs are
+// Times are medians over the timed runs: of each run's total, and of each step's time (so the
+// steps of a mode need not add up to its median exactly). Inputs are
 // `kiln bench`'s: the given .npy files, the others generated from a fixed seed.
 #pragma once
 
@@ -65,23 +66,29 @@ using clock = std::chrono::steady_clock;
 
 struct Timed {
   double median_ms = 0;
-  std::vector<double> step_ms;  // summed over the timed runs
+  std::vector<double> step_ms;  // per step, the median over the timed runs
   std::vector<Tensor> outputs;  // of the first run, in the order of its graph's outputs
   NamedTensors named;           // the same by output name
 };
 
-// One untimed run (whose outputs are kept), then `runs` timed ones.
+// One untimed run (whose outputs are kept), then `runs` timed ones. Medians, not sums: on a
+// busy machine one run that waited for the processor would otherwise dominate every step.
 template <class RunOnce>
 Timed timed_runs(int runs, RunOnce run_once) {
   Timed t;
   t.outputs = run_once(nullptr);
   std::vector<double> times;
+  std::vector<std::vector<double>> per_step;  // per step, its time in each run
   for (int i = 0; i < runs; ++i) {
+    std::vector<double> step_ms;
     const auto start = clock::now();
-    run_once(&t.step_ms);
+    run_once(&step_ms);
     times.push_back(std::chrono::duration<double, std::milli>(clock::now() - start).count());
+    per_step.resize(step_ms.size());
+    for (std::size_t s = 0; s < step_ms.size(); ++s) per_step[s].push_back(step_ms[s]);
   }
   t.median_ms = summarize(times).median_ms;
+  for (std::vector<double>& each : per_step) t.step_ms.push_back(summarize(each).median_ms);
   return t;
 }
 
@@ -104,12 +111,11 @@ inline std::vector<Tensor> arranged(const Graph& g, const NamedTensors& feeds) {
 
 // The part of a mode's JSON that both share: times by op and the ten slowest steps.
 inline Json steps_json(const std::vector<std::string>& nodes, const std::vector<std::string>& ops,
-                       const std::vector<std::string>& implementations, const Timed& t, int runs) {
-  const double per_run = 1.0 / runs;
+                       const std::vector<std::string>& implementations, const Timed& t) {
   Json by_op = Json::array();
   for (const OpTime& g : op_times(ops, implementations, t.step_ms)) {
     by_op.push_back({{"op", g.op}, {"implementation", g.implementation}, {"count", g.count},
-                     {"ms", g.ms * per_run}});
+                     {"ms", g.ms}});
   }
   std::vector<std::size_t> order(std::min(nodes.size(), t.step_ms.size()));
   std::iota(order.begin(), order.end(), 0);
@@ -118,7 +124,7 @@ inline Json steps_json(const std::vector<std::string>& nodes, const std::vector<
   order.resize(std::min<std::size_t>(order.size(), 10));
   Json slowest = Json::array();
   for (std::size_t s : order) {
-    slowest.push_back({{"node", nodes[s]}, {"op", ops[s]}, {"ms", t.step_ms[s] * per_run}});
+    slowest.push_back({{"node", nodes[s]}, {"op", ops[s]}, {"ms", t.step_ms[s]}});
   }
   return {{"median_ms", t.median_ms}, {"steps", nodes.size()}, {"by_op", by_op},
           {"slowest", slowest}};
@@ -136,7 +142,7 @@ inline Json eager_json(const Graph& graph, const NamedTensors& feeds, const Prof
     ops.push_back(graph.node(id).op);
     implementations.push_back("eager, " + backend_name(backend));
   }
-  return steps_json(nodes, ops, implementations, t, flags.runs);
+  return steps_json(nodes, ops, implementations, t);
 }
 
 // Compiles `graph` with `pipeline` and times its plan for the fed shapes.
@@ -157,7 +163,7 @@ inline Json optimized_json(const Graph& graph, const opt::Pipeline& pipeline,
     ops.push_back(step.op + step.epilogue);
     implementations.push_back(step.implementation);
   }
-  Json json = steps_json(nodes, ops, implementations, t, flags.runs);
+  Json json = steps_json(nodes, ops, implementations, t);
   json["arena_bytes"] = plan.memory_plan().arena_bytes;
   t.named = by_name(plan.graph(), t.outputs);
   return json;

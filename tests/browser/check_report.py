@@ -6,6 +6,9 @@ printer (`kiln opt --print-ir-before-all`), the input and output names from `kil
 A console message or an uncaught error on the page fails the test too.
 
     python3 tests/browser/check_report.py --kiln build/bin/kiln --work build/tests/browser
+    python3 tests/browser/check_report.py --kiln build/bin/kiln --work /tmp/pages --model DIR
+        (any SavedModel with a serving_default signature instead of the fixtures, such as a
+        keras.applications export)
 
 Chromium is the Debian package `chromium` (tests/run.sh installs it through examples/setup.sh
 --tests). Without it this test fails: it never passes by skipping. Python's standard library only.
@@ -33,6 +36,10 @@ CASES = [
     {"name": "transformer_block", "flags": ["--page-nodes", "30"], "fused": True, "paged": True},
     {"name": "digits_cnn", "flags": ["-O1", "--profile", "--runs", "2"], "fused": False,
      "profiled": True, "tag": "profile"},
+    # A loop: its node owns regions, and fuse-lstm-gates works inside them.
+    {"name": "keras_lstm", "flags": ["--batch", "2", "--passes", "fold-constants,simplify,fuse"],
+     "fused": True, "path": os.path.join(ROOT, "tests", "fixtures", "control_flow", "keras_lstm",
+                                         "saved_model")},
 ]
 
 
@@ -64,7 +71,12 @@ def find_chromium():
 
 def model_facts(kiln, model, flags):
     """What the page must agree with, from commands that share no code with the report page."""
-    pipeline = [f for f in flags if f.startswith("-O") or f == "--passes"]
+    pipeline = []  # the flags kiln opt shares with kiln report
+    for i, flag in enumerate(flags):
+        if flag.startswith("-O"):
+            pipeline.append(flag)
+        elif flag in ("--passes", "--batch"):
+            pipeline += flags[i:i + 2]
     report = json.loads(run([kiln, "opt", model, "--json"] + pipeline).stdout)
     counts = [report["passes"][0]["nodes_before"]] + [p["nodes_after"] for p in report["passes"]]
     printed = run([kiln, "opt", model, "--passes", "simplify", "--print-ir-before-all"]).stdout
@@ -98,7 +110,7 @@ def load_in_chromium(chromium, page, profile_dir):
 def check_case(kiln, chromium, work, case):
     name = case["name"]
     tag = case.get("tag", "")
-    model = os.path.join(MODELS, name, "saved_model")
+    model = case.get("path") or os.path.join(MODELS, name, "saved_model")
     facts = model_facts(kiln, model, case["flags"])
     page = os.path.join(work, name + ("_" + tag if tag else "") + ".html")
     run([kiln, "report", model, "-o", page] + case["flags"])
@@ -152,7 +164,7 @@ def check_case(kiln, chromium, work, case):
     check(seen.get("input_node_found"), "no node named %r on the input page" % input_node)
     check(seen.get("input_node_selected"), "clicking %r did not select it" % input_node)
     details = seen["input_details"]
-    for part in ("Placeholder", input_node, "float32"):
+    for part in ("Placeholder", input_node, facts["input"]["dtype"]):
         check(part in details, "the details of %r lack %r: %s" % (input_node, part, details))
 
     if case["fused"]:
@@ -183,11 +195,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--kiln", required=True, help="the kiln program")
     parser.add_argument("--work", required=True, help="a folder for the pages")
+    parser.add_argument("--model", action="append", default=[],
+                        help="check this SavedModel instead of the fixtures (repeatable)")
     args = parser.parse_args()
+    cases = CASES
+    if args.model:
+        def name_of(path):
+            path = os.path.normpath(path)
+            return os.path.basename(os.path.dirname(path) if path.endswith("saved_model") else path)
+        cases = [{"name": name_of(m), "path": m, "flags": [],
+                  "fused": True} for m in args.model]
     chromium = find_chromium()
     os.makedirs(args.work, exist_ok=True)
     failures = 0
-    for case in CASES:
+    for case in cases:
         try:
             print("ok:", check_case(args.kiln, chromium, os.path.abspath(args.work), case))
         except Failure as e:

@@ -41,7 +41,9 @@ function ms(value) {
   return value < 0.1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(1);
 }
 
-function signed(n) { return (n > 0 ? "+" : "") + n; }
+function difference(value) {
+  return value === null || value === undefined ? "not comparable" : value === 0 ? "0" : value.toExponential(2);
+}
 
 function deltaClass(before, after) { return after > before ? "grow" : after < before ? "shrink" : ""; }
 
@@ -192,10 +194,10 @@ function drawGraph(refit) {
       title.textContent = from.name + " → " + to.name + (edge.label ? "\n" + edge.label : "");
       path.append(title);
       edgeLayer.append(path);
-      if (edge.label) {
+      if (edge.label) {  // halfway along, where edges into one node have not met yet
         const n = edge.points.length;
-        const label = svgElement("text", { class: "edge-label", x: edge.points[n - 2] + 4,
-                                           y: edge.points[n - 1] - 8 });
+        const label = svgElement("text", { class: "edge-label", x: (edge.points[0] + edge.points[n - 2]) / 2 + 4,
+                                           y: (edge.points[1] + edge.points[n - 1]) / 2 });
         label.textContent = edge.label;
         edgeLayer.append(label);
       }
@@ -296,7 +298,8 @@ function fit() {
   const box = viewport.getBBox();
   const width = canvas.clientWidth || 800, height = canvas.clientHeight || 600;
   if (box.width === 0 || box.height === 0) return applyView();
-  const k = Math.min(1.5, (width - 20) / box.width, (height - 20) / box.height);
+  // The whole page if it fits at a readable size; otherwise its width, from the top (pan down).
+  const k = Math.min(1.5, (width - 20) / box.width, Math.max((height - 20) / box.height, 0.6));
   state.view.k = Math.max(0.05, k);
   state.view.x = (width - box.width * state.view.k) / 2 - box.x * state.view.k;
   state.view.y = 10 - box.y * state.view.k;
@@ -433,6 +436,13 @@ function showDetails(name) {
     }
   }
 
+  if (node.replaced.length) {
+    details.append(element("h3", {}, "Replaces " + node.replaced.length + " original nodes"));
+    const list = element("ul", { class: "replaced" });
+    for (const r of node.replaced) list.append(element("li", {}, r));
+    details.append(list);
+  }
+
   const rows = element("table");
   const row = (key, value) => {
     const tr = element("tr");
@@ -453,12 +463,6 @@ function showDetails(name) {
   if (node.regions.length) row("regions", node.regions.join("; "));
   details.append(rows);
 
-  if (node.replaced.length) {
-    details.append(element("h3", {}, "Replaces " + node.replaced.length + " original nodes"));
-    const list = element("ul", { class: "replaced" });
-    for (const r of node.replaced) list.append(element("li", {}, r));
-    details.append(list);
-  }
 }
 
 function setUpSearch() {
@@ -650,9 +654,11 @@ function drawProfile() {
   const speedup = p.optimized.median_ms > 0 ? p.eager.median_ms / p.optimized.median_ms : null;
   box.append(element("p", {}, "Backend " + p.backend + ", " + p.threads + " threads, " + p.runs +
     " timed runs each. Inputs: " + p.inputs.map((i) => i.name + " " + i.type + " (" + i.source + ")").join(", ") + "."));
-  box.append(element("p", {}, "Eager " + ms(p.eager.median_ms) + " ms, optimized " + ms(p.optimized.median_ms) +
-    " ms" + (speedup ? " (" + speedup.toFixed(2) + "× faster)" : "") + "; largest |eager − optimized| over the outputs: " +
-    (p.max_abs_difference === null ? "not comparable" : p.max_abs_difference.toPrecision(3)) + "."));
+  const faster = speedup === null ? "" : speedup >= 1 ? " (" + speedup.toFixed(2) + "× faster)"
+    : " (" + (1 / speedup).toFixed(2) + "× slower)";
+  box.append(element("p", {}, "Median run: eager " + ms(p.eager.median_ms) + " ms, optimized " +
+    ms(p.optimized.median_ms) + " ms" + faster + "; largest |eager − optimized| over the outputs: " +
+    difference(p.max_abs_difference) + ". Times per op are medians over the runs."));
   box.append(opTable("Eager (the imported graph, node by node)", p.eager));
   box.append(opTable("Optimized (the compiled plan)", p.optimized));
 
@@ -680,7 +686,7 @@ function drawProfile() {
                 element("td", { class: ratio > 1.05 ? "grow" : ratio < 0.95 ? "shrink" : "" }, ratio ? ratio.toFixed(2) + "×" : "–"),
                 element("td", { class: deltaClass(full.arena_bytes, r.arena_bytes) }, bytes(r.arena_bytes)),
                 element("td", { class: deltaClass(full.steps, r.steps) }, String(r.steps)),
-                element("td", {}, r.max_abs_difference === null ? "n/a" : r.max_abs_difference.toPrecision(3)));
+                element("td", {}, difference(r.max_abs_difference)));
     }
     table.append(tr);
   }
@@ -716,10 +722,19 @@ function start() {
   drawPasses();
   drawMemory();
   drawProfile();
-  // Open on the last pass that changed the graph: the most telling picture.
+  // Open on the last pass that changed the graph (the most telling picture), or where the
+  // address says: report.html#stage=12&side=before&node=NAME&view=graph.
   let k = data.stages.length - 1;
   while (k > 0 && data.stages[k].same_as !== null) k--;
-  selectStage(k);
+  const wanted = new URLSearchParams(location.hash.slice(1));
+  const stage = Number(wanted.get("stage"));
+  selectStage(wanted.has("stage") && stage >= 0 && stage < data.stages.length ? stage : k);
+  if (wanted.get("side") === "before" && state.stage > 0) {
+    state.side = "before";
+    drawGraph(true);
+  }
+  if (wanted.get("node")) selectNode(wanted.get("node"), true);
+  if (wanted.get("view") && wanted.get("view") !== "graph") showView(wanted.get("view"));
 }
 
 window.addEventListener("error", (event) => {
