@@ -231,11 +231,7 @@ inline int bench(const BenchFlags& s) {
             << std::flush;
 
   // Inputs in the plan's order, for CompiledPlan::run (the --profile path).
-  std::vector<Tensor> arranged;
-  for (const Graph::Port& port : plan.graph().inputs()) {
-    auto it = feeds.find(port.name);
-    arranged.push_back(it == feeds.end() ? Tensor() : it->second);
-  }
+  const std::vector<Tensor> arranged = inputs_in_order(plan.graph(), feeds);
   // Made-up integers may be out of range where a model takes indices (token ids): say so.
   auto first_run = [&] {
     try {

@@ -84,6 +84,17 @@ inline NamedTensors bench_feeds(const Graph& graph, const NamedTensors& given, s
   return feeds;
 }
 
+// `feeds` in the order of graph.inputs(), as CompiledPlan::run and EagerInterpreter::run take
+// them; an input not fed is an empty tensor (it keeps its default).
+inline std::vector<Tensor> inputs_in_order(const Graph& graph, const NamedTensors& feeds) {
+  std::vector<Tensor> inputs;
+  for (const Graph::Port& port : graph.inputs()) {
+    auto it = feeds.find(port.name);
+    inputs.push_back(it == feeds.end() ? Tensor() : it->second);
+  }
+  return inputs;
+}
+
 // A copy of `graph` whose fed Placeholders declare exactly the shapes fed, so that compiling it
 // makes the one plan the benchmark runs (and not also one for the declared shapes).
 inline Graph with_fed_shapes(Graph graph, const NamedTensors& feeds) {

@@ -4,6 +4,7 @@
 //
 //   {"nodes": [{"name", "op", "kind" (op|const|input|output), "label": [lines], "types",
 //               "attrs": [[key, text]], "inputs", "controls", "replaced", "regions",
+//               "region_graphs": [the same for each region: a loop's cond and body, ...],
 //               "x", "y", "w", "h", "layer"}],
 //    "edges": [{"from", "to", "label", "control", "points": [x0, y0, x1, y1, ...]}],
 //    "width", "height", "layers"}
@@ -110,10 +111,12 @@ inline Json graph_json(const Graph& g) {
     Json attrs = Json::array();
     for (const auto& [key, value] : n.attrs) attrs.push_back({key, attr_text(value)});
     Json inputs = Json::array(), controls = Json::array(), regions = Json::array();
+    Json region_graphs = Json::array();
     for (Value in : n.inputs) inputs.push_back(g.value_name(in));
     for (NodeId c : n.control_inputs) controls.push_back(g.node(c).name);
     for (std::size_t r = 0; r < n.regions.size(); ++r) {
       regions.push_back(region_role(n, r) + ": " + std::to_string(n.regions[r]->size()) + " nodes");
+      region_graphs.push_back(graph_json(*n.regions[r]));
     }
     double w = 0, h = 0;
     box_size(label, kind == "const", w, h);
@@ -121,7 +124,8 @@ inline Json graph_json(const Graph& g) {
     layout_input.heights.push_back(h);
     nodes.push_back({{"name", n.name}, {"op", n.op}, {"kind", kind}, {"label", label},
                      {"types", types_text(n)}, {"attrs", attrs}, {"inputs", inputs},
-                     {"controls", controls}, {"replaced", n.replaced}, {"regions", regions}});
+                     {"controls", controls}, {"replaced", n.replaced}, {"regions", regions},
+                     {"region_graphs", region_graphs}});
   }
   // Output ports are drawn as nodes below what they read.
   for (const Graph::Port& port : g.outputs()) {
@@ -133,7 +137,8 @@ inline Json graph_json(const Graph& g) {
     nodes.push_back({{"name", port.name}, {"op", "output"}, {"kind", "output"}, {"label", label},
                      {"types", g.type_of(port.value).str()}, {"attrs", Json::array()},
                      {"inputs", {g.value_name(port.value)}}, {"controls", Json::array()},
-                     {"replaced", Json::array()}, {"regions", Json::array()}});
+                     {"replaced", Json::array()}, {"regions", Json::array()},
+                     {"region_graphs", Json::array()}});
   }
 
   struct EdgeInfo {

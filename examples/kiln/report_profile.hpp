@@ -100,15 +100,6 @@ inline NamedTensors by_name(const Graph& g, const std::vector<Tensor>& outputs) 
   return out;
 }
 
-inline std::vector<Tensor> arranged(const Graph& g, const NamedTensors& feeds) {
-  std::vector<Tensor> inputs;
-  for (const Graph::Port& port : g.inputs()) {
-    auto it = feeds.find(port.name);
-    inputs.push_back(it == feeds.end() ? Tensor() : it->second);
-  }
-  return inputs;
-}
-
 // The part of a mode's JSON that both share: times by op and the ten slowest steps.
 inline Json steps_json(const std::vector<std::string>& nodes, const std::vector<std::string>& ops,
                        const std::vector<std::string>& implementations, const Timed& t) {
@@ -133,7 +124,7 @@ inline Json steps_json(const std::vector<std::string>& nodes, const std::vector<
 inline Json eager_json(const Graph& graph, const NamedTensors& feeds, const ProfileFlags& flags,
                        Backend backend, Timed& t) {
   const EagerInterpreter interpreter(graph, backend, flags.threads);
-  const std::vector<Tensor> inputs = arranged(graph, feeds);
+  const std::vector<Tensor> inputs = inputs_in_order(graph, feeds);
   t = timed_runs(flags.runs, [&](std::vector<double>* ms) { return interpreter.run(inputs, ms); });
   t.named = by_name(graph, t.outputs);
   std::vector<std::string> nodes, ops, implementations;
@@ -155,7 +146,7 @@ inline Json optimized_json(const Graph& graph, const opt::Pipeline& pipeline,
   for (const auto& [name, tensor] : feeds) shapes[name] = tensor.shape();
   const std::shared_ptr<const CompiledPlan> compiled = net.plan(shapes);
   const Plan& plan = compiled->plan();
-  const std::vector<Tensor> inputs = arranged(plan.graph(), feeds);
+  const std::vector<Tensor> inputs = inputs_in_order(plan.graph(), feeds);
   t = timed_runs(flags.runs, [&](std::vector<double>* ms) { return compiled->run(inputs, ms); });
   std::vector<std::string> nodes, ops, implementations;
   for (const Plan::StepInfo& step : plan.steps()) {

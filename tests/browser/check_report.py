@@ -38,7 +38,7 @@ CASES = [
      "profiled": True, "tag": "profile"},
     # A loop: its node owns regions, and fuse-lstm-gates works inside them.
     {"name": "keras_lstm", "flags": ["--batch", "2", "--passes", "fold-constants,simplify,fuse"],
-     "fused": True, "path": os.path.join(ROOT, "tests", "fixtures", "control_flow", "keras_lstm",
+     "fused": True, "loop": True, "path": os.path.join(ROOT, "tests", "fixtures", "control_flow", "keras_lstm",
                                          "saved_model")},
 ]
 
@@ -84,17 +84,23 @@ def model_facts(kiln, model, flags):
     # Every name any stage had: a fused node may replace a node an earlier pass made.
     printed = run([kiln, "opt", model, "--print-ir-before-all", "--print-ir-after-all"] + pipeline).stdout
     ever = set(re.findall(r"^  %(\S+) = ", printed, re.M))
+    # The loop body of the final graph: the nodes printed inside its "body: graph {".
+    last = printed[printed.rfind("IR Dump After"):]
+    body = re.search(r"^( +)body: graph \{\n(.*?)^\1\}", last, re.M | re.S)
+    body_nodes = len(re.findall(r"^ +%\S+ = ", body.group(2), re.M)) if body else None
     show = json.loads(run([kiln, "show", model, "--json"]).stdout)
     signature = show["signatures"]["serving_default"]
     first_input = sorted(signature["inputs"].values(), key=lambda i: i["name"])[0]
     return {"counts": counts, "passes": [p["name"] for p in report["passes"]],
-            "imported": imported, "ever": ever, "input": first_input, "outputs": len(signature["outputs"])}
+            "imported": imported, "ever": ever, "body_nodes": body_nodes, "input": first_input, "outputs": len(signature["outputs"])}
 
 
 def load_in_chromium(chromium, page, profile_dir):
     """The DOM after the page and report_check.js ran, and Chromium's console lines."""
     result = subprocess.run(
+        # As root (CI) Chromium needs --no-sandbox; containers often have a small /dev/shm.
         [chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-dev-shm-usage",
          "--user-data-dir=" + profile_dir, "--window-size=1400,900", "--enable-logging=stderr",
          "--v=0", "--virtual-time-budget=10000", "--dump-dom", "file://" + page],
         capture_output=True, text=True, timeout=300)
@@ -176,6 +182,13 @@ def check_case(kiln, chromium, work, case):
         check("Replaces %d original nodes" % len(replaced) in seen["fused_details"],
               "the details do not count the replaced nodes")
 
+    if case.get("loop"):
+        check(facts["body_nodes"], "kiln opt printed no loop body")
+        check(seen.get("body_nodes") == facts["body_nodes"],
+              "the loop body draws %s nodes; the printed IR has %d" % (seen.get("body_nodes"), facts["body_nodes"]))
+        check("body of" in seen["body_heading"], "the heading does not say it shows a body: %s" % seen["body_heading"])
+        check(seen["after_up_nodes"] == facts["counts"][-1] and "body" not in seen["after_up_heading"],
+              "up did not lead back to the graph")
     check(seen["zoomed"], "the wheel did not zoom")
     check(seen["panned"], "dragging did not pan")
     check(seen["ir_visible"] and seen["ir_added"] + seen["ir_removed"] > 0,

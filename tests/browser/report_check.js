@@ -75,6 +75,21 @@
       seen.fused_replaced = $$("#details ul.replaced li").map((li) => li.textContent);
     }
 
+    // A loop: its details open its body, drawn as a graph of its own, and "up" comes back.
+    const loop = nodesShown().find((g) => /\bhas-regions\b/.test(g.getAttribute("class")));
+    if (loop) {
+      click(loop);
+      const body = $$("#details .region-link").find((a) => a.textContent.startsWith("open body"));
+      if (body) {
+        click(body);
+        seen.body_heading = $("#graph-heading").textContent;
+        seen.body_nodes = nodesOnAllPages().names.filter((n) => n.kind !== "output").length;
+        click($("#region-up"));
+        seen.after_up_heading = $("#graph-heading").textContent;
+        seen.after_up_nodes = nodesOnAllPages().names.filter((n) => n.kind !== "output").length;
+      }
+    }
+
     // Zoom with the wheel and pan by dragging: the view's transform must change.
     const canvas = $("#canvas");
     const transform = () => $("#viewport").getAttribute("transform");

@@ -11,6 +11,7 @@ const state = {
   page: 0,         // for graphs drawn a band of layers at a time
   view: { x: 0, y: 0, k: 1 },
   selected: null,  // the selected node's name
+  region: [],      // inside loop or branch bodies: [node name, region index] from the top down
 };
 
 // ---- Small helpers -------------------------------------------------------------------------
@@ -98,14 +99,43 @@ const MARKS = {
 // pass made; or the stage before it, marked with what the pass does to it.
 function shownGraph() {
   const k = state.stage;
+  let shown;
   if (state.side === "before" && k > 0) {
     const before = data.stages[k - 1];
-    return { stage: k - 1, graph: data.stages[drawnStage(k - 1)].graph, marks: fateMarks(before),
-             pass: data.passes[k - 1] };
+    shown = { stage: k - 1, graph: data.stages[drawnStage(k - 1)].graph, marks: fateMarks(before),
+              pass: data.passes[k - 1] };
+  } else {
+    const stage = data.stages[k];
+    shown = { stage: k, graph: data.stages[drawnStage(k)].graph, marks: stage.origin,
+              pass: k > 0 ? data.passes[k - 1] : null };
   }
-  const stage = data.stages[k];
-  return { stage: k, graph: data.stages[drawnStage(k)].graph, marks: stage.origin,
-           pass: k > 0 ? data.passes[k - 1] : null };
+  return insideRegions(shown);
+}
+
+// Descends into the bodies on state.region; a body this stage lacks (a pass removed its loop)
+// takes the view back up. Marks are kept for the top-level graph only.
+function insideRegions(shown) {
+  let graph = shown.graph;
+  const roles = [];
+  for (let depth = 0; depth < state.region.length; depth++) {
+    const [name, r] = state.region[depth];
+    const owner = findNode(graph, name);
+    if (!owner || !owner.region_graphs[r]) {
+      state.region.length = depth;
+      break;
+    }
+    roles.push(owner.regions[r].split(":")[0] + " of " + shortName(owner.name));
+    graph = owner.region_graphs[r];
+  }
+  if (state.region.length === 0) return Object.assign(shown, { where: "" });
+  return Object.assign(shown, { graph: graph, marks: {}, where: roles.join(" › ") });
+}
+
+function openRegion(name, r) {
+  state.region.push([name, r]);
+  state.page = 0;
+  state.selected = null;
+  drawGraph(true);
 }
 
 function fateMarks(stage) {
@@ -161,9 +191,10 @@ function drawGraph(refit) {
 
   const heading = document.getElementById("graph-heading");
   const k = state.stage;
-  heading.textContent = k === 0 ? "input: the graph as imported"
+  heading.textContent = (k === 0 ? "input: the graph as imported"
     : (state.side === "before" ? "before " : "after ") + data.stages[k].title +
-      (shown.pass && !shown.pass.changed ? " (no change)" : "");
+      (shown.pass && !shown.pass.changed ? " (no change)" : "")) + (shown.where ? " › " + shown.where : "");
+  document.getElementById("region-up").hidden = state.region.length === 0;
   document.getElementById("show-before").disabled = k === 0;
   document.getElementById("show-after").disabled = k === 0;
   document.getElementById("show-before").classList.toggle("active", state.side === "before" && k > 0);
@@ -460,7 +491,17 @@ function showDetails(name) {
   graph.edges.forEach((e) => { if (e.from === index) readers.push(graph.nodes[e.to].name); });
   if (readers.length) row("read by", linkList([...new Set(readers)]));
   for (const [key, value] of node.attrs) row(key, value);
-  if (node.regions.length) row("regions", node.regions.join("; "));
+  if (node.regions.length) {
+    const list = element("ul");
+    node.regions.forEach((text, r) => {
+      const item = element("li");
+      const open = element("a", { class: "node-link region-link" }, "open " + text);
+      open.addEventListener("click", () => openRegion(node.name, r));
+      item.append(open);
+      list.append(item);
+    });
+    row("regions", list);
+  }
   details.append(rows);
 
 }
@@ -718,6 +759,12 @@ function start() {
   document.getElementById("show-after").addEventListener("click", () => { state.side = "after"; state.page = 0; drawGraph(true); });
   document.getElementById("page-previous").addEventListener("click", () => { state.page--; drawGraph(true); });
   document.getElementById("page-next").addEventListener("click", () => { state.page++; drawGraph(true); });
+  document.getElementById("region-up").addEventListener("click", () => {
+    state.region.pop();
+    state.page = 0;
+    state.selected = null;
+    drawGraph(true);
+  });
   document.getElementById("ir-diff").addEventListener("change", drawIR);
   drawPasses();
   drawMemory();
