@@ -23,25 +23,32 @@ struct DiffLine {
 
 // The shortest edit script from `a` to `b` (Myers' O(ND) algorithm: the greedy furthest-reaching
 // paths of diff(1) and git), as kept/removed/added lines in order. Lines are compared as ids,
-// so callers intern them first.
+// so callers intern them first. Round d of the search keeps the 2d + 1 diagonals it can reach,
+// to walk the path back: memory grows with the square of the edits, so beyond `max_edits` the
+// script is simply "remove every line, add every line".
 inline std::vector<DiffLine> diff_lines(const std::vector<int>& a, const std::vector<int>& b,
-                                        int max_edits = 20000) {
+                                        int max_edits = 4000) {
   const int n = static_cast<int>(a.size()), m = static_cast<int>(b.size());
-  const int max = std::min(n + m, max_edits), offset = max + 1;
-  auto at = [offset](std::vector<int>& v, int k) -> int& { return v[static_cast<std::size_t>(offset + k)]; };
+  const int max = std::min(n + m, max_edits);
   auto snake = [&](int x, int k) {  // follows equal lines from (x, x - k)
     while (x < n && x - k < m && a[static_cast<std::size_t>(x)] == b[static_cast<std::size_t>(x - k)]) ++x;
     return x;
   };
-  std::vector<int> v(static_cast<std::size_t>(2 * max + 3), 0);
-  std::vector<std::vector<int>> trace;  // v before each round, to walk the path back
+  // rounds[d][k + d]: the furthest x on diagonal k (x - y = k) after d edits.
+  std::vector<std::vector<int>> rounds;
+  auto reached = [&](int d, int k) { return rounds[static_cast<std::size_t>(d)][static_cast<std::size_t>(k + d)]; };
+  // Whether the path to diagonal k in round d came down (an added line) from k + 1, rather than
+  // right (a removed line) from k - 1.
+  auto came_down = [&](int d, int k) {
+    return k == -d || (k != d && reached(d - 1, k - 1) < reached(d - 1, k + 1));
+  };
   int edits = -1;
   for (int d = 0; d <= max && edits < 0; ++d) {
-    trace.push_back(v);
+    rounds.emplace_back(static_cast<std::size_t>(2 * d + 1));
     for (int k = -d; k <= d; k += 2) {
-      const bool down = k == -d || (k != d && at(v, k - 1) < at(v, k + 1));
-      const int x = snake(down ? at(v, k + 1) : at(v, k - 1) + 1, k);
-      at(v, k) = x;
+      const int start = d == 0 ? 0 : came_down(d, k) ? reached(d - 1, k + 1) : reached(d - 1, k - 1) + 1;
+      const int x = snake(start, k);
+      rounds.back()[static_cast<std::size_t>(k + d)] = x;
       if (x >= n && x - k >= m) {
         edits = d;
         break;
@@ -49,18 +56,18 @@ inline std::vector<DiffLine> diff_lines(const std::vector<int>& a, const std::ve
     }
   }
   std::vector<DiffLine> script;
-  if (edits < 0) {  // too different to be worth the search: everything out, everything in
+  if (edits < 0) {  // too different to be worth the search
     for (int i = 0; i < n; ++i) script.push_back({DiffLine::Kind::removed, i});
     for (int i = 0; i < m; ++i) script.push_back({DiffLine::Kind::added, i});
     return script;
   }
   int x = n, y = m;
   for (int d = edits; d > 0; --d) {
-    std::vector<int>& prev = trace[static_cast<std::size_t>(d)];
     const int k = x - y;
-    const bool down = k == -d || (k != d && at(prev, k - 1) < at(prev, k + 1));
+    const bool down = came_down(d, k);
     const int prev_k = down ? k + 1 : k - 1;
-    const int prev_x = at(prev, prev_k), prev_y = prev_x - prev_k;
+    const int prev_x = reached(d - 1, prev_k), prev_y = prev_x - prev_k;
+    // The equal lines after the edit, then the edit itself.
     while (x > prev_x + (down ? 0 : 1) && y > prev_y + (down ? 1 : 0)) {
       script.push_back({DiffLine::Kind::kept, --x});
       --y;
@@ -112,9 +119,10 @@ inline NodeChanges node_changes(const Graph& before, const Graph& after) {
     if (old && origin != "kept" && origin != "new") changes.fate[node.name] = origin;
   }
   for (const Node& node : before.nodes()) {
-    if (after.find(node.name)) {
+    if (after.find(node.name)) {  // kept its name: a fused node absorbs the others into itself
       auto it = absorbed_by.find(node.name);
-      if (it != absorbed_by.end() && changes.fate[node.name] == "fused") {
+      auto fate = changes.fate.find(node.name);
+      if (it != absorbed_by.end() && fate != changes.fate.end() && fate->second == "fused") {
         changes.fused_into[node.name] = it->second;
       }
       continue;

@@ -176,8 +176,8 @@ TEST_CASE("kiln report: what fusion did is marked on both sides, with the names 
       INFO(name << " replaces " << original);
       // Each name it absorbed in this pass is marked, before the pass, as fused into it.
       if (names_before.count(original) && original != name) {
-        CHECK(before["fate"][original] == "fused");
-        CHECK(before["fused_into"][original] == name);
+        CHECK(before["fate"].value(original, "") == "fused");
+        CHECK(before["fused_into"].value(original, "") == name);
       }
     }
   }

@@ -548,13 +548,14 @@ function drawIR() {
     if (entry[0] === 0) {
       const [, first, count] = entry;
       const head = i > 0 ? CONTEXT : 0, tail = i < pass.diff.length - 1 ? CONTEXT : 0;
+      const kept = (j) => pre.append("  " + data.lines[before[first + j]] + "\n");  // beside "- " and "+ "
       if (count <= head + tail + 1) {
-        for (let j = 0; j < count; j++) pre.append(data.lines[before[first + j]] + "\n");
+        for (let j = 0; j < count; j++) kept(j);
         return;
       }
-      for (let j = 0; j < head; j++) pre.append(data.lines[before[first + j]] + "\n");
+      for (let j = 0; j < head; j++) kept(j);
       pre.append(element("span", { class: "skipped" }, "  ⋯ " + (count - head - tail) + " unchanged lines"));
-      for (let j = count - tail; j < count; j++) pre.append(data.lines[before[first + j]] + "\n");
+      for (let j = count - tail; j < count; j++) kept(j);
     } else if (entry[0] === 1) {
       pre.append(element("span", { class: "removed" }, "- " + data.lines[before[entry[1]]]));
     } else {
