@@ -5,7 +5,7 @@
 //
 //   {"backend", "threads", "runs", "inputs": [{"name", "type", "source"}],
 //    "eager": {"median_ms", "steps", "by_op": [{"op", "implementation", "count", "ms"}],
-//              "slowest": [{"node", "op", "ms"}]},
+//              "slowest": [{"node", "op", "ms"}], "by_node": {node: ms}},
 //    "optimized": {... the same, and "arena_bytes"},
 //    "max_abs_difference": |eager - optimized| over the outputs,
 //    "leave_one_out": [{"pass", "median_ms", "arena_bytes", "steps", "max_abs_difference"} or
@@ -117,8 +117,13 @@ inline Json steps_json(const std::vector<std::string>& nodes, const std::vector<
   for (std::size_t s : order) {
     slowest.push_back({{"node", nodes[s]}, {"op", ops[s]}, {"ms", t.step_ms[s]}});
   }
+  // Every step's time by node name, for the picture (a graph's nodes are its steps' names).
+  Json by_node = Json::object();
+  for (std::size_t s = 0; s < nodes.size() && s < t.step_ms.size(); ++s) {
+    by_node[nodes[s]] = by_node.value(nodes[s], 0.0) + t.step_ms[s];
+  }
   return {{"median_ms", t.median_ms}, {"steps", nodes.size()}, {"by_op", by_op},
-          {"slowest", slowest}};
+          {"slowest", slowest}, {"by_node", by_node}};
 }
 
 inline Json eager_json(const Graph& graph, const NamedTensors& feeds, const ProfileFlags& flags,

@@ -197,6 +197,7 @@ def check_case(kiln, chromium, work, case):
     check(seen["memory_chart"] > 1, "no memory plan chart")
     if case.get("profiled"):
         distinct = len(set(facts["passes"]))
+        check(seen.get("timed_nodes", 0) > 0, "the time button coloured no node")
         check(seen["leave_one_out_rows"] == distinct + 2,
               "leave-one-out table has %d rows for %d passes" % (seen["leave_one_out_rows"], distinct))
     return "%s %s: %d stages, %d -> %d nodes, %d pages for the input" % (

@@ -90,6 +90,14 @@
       }
     }
 
+    // With a profile, "time" colours the measured nodes.
+    if (!$("#show-time").hidden) {
+      click(items[items.length - 1]);
+      click($("#show-time"));
+      seen.timed_nodes = $$("#viewport .node rect").filter((r) => r.style.fill).length;
+      click($("#show-time"));
+    }
+
     // Zoom with the wheel and pan by dragging: the view's transform must change.
     const canvas = $("#canvas");
     const transform = () => $("#viewport").getAttribute("transform");

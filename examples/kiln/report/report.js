@@ -12,6 +12,7 @@ const state = {
   view: { x: 0, y: 0, k: 1 },
   selected: null,  // the selected node's name
   region: [],      // inside loop or branch bodies: [node name, region index] from the top down
+  time: false,     // nodes coloured by their measured time
 };
 
 // ---- Small helpers -------------------------------------------------------------------------
@@ -207,6 +208,7 @@ function drawGraph(refit) {
   document.getElementById("page-next").disabled = state.page === pages.length - 1;
   drawLegend(shown.marks);
   fillNameList(graph);
+  const times = state.time ? nodeTimes(graph) : null;
 
   const viewport = document.getElementById("viewport");
   viewport.replaceChildren();
@@ -256,7 +258,9 @@ function drawGraph(refit) {
     const g = svgElement("g", { class: classes, "data-index": i, "data-name": node.name,
                                 "data-kind": node.kind,
                                 transform: "translate(" + (node.x - node.w / 2) + "," + (node.y - node.h / 2) + ")" });
-    g.append(svgElement("rect", { width: node.w, height: node.h, rx: node.kind === "const" ? 3 : 5 }));
+    const rect = svgElement("rect", { width: node.w, height: node.h, rx: node.kind === "const" ? 3 : 5 });
+    if (times && times.ms[node.name] !== undefined) rect.style.fill = heat(times.ms[node.name] / times.largest);
+    g.append(rect);
     node.label.forEach((line, l) => {
       const text = svgElement("text", { x: node.w / 2, y: node.kind === "const" ? 13.5 : 16 + 14 * l,
                                         "text-anchor": "middle", class: l === 0 && node.kind !== "const" ? "op" : "" });
@@ -264,7 +268,8 @@ function drawGraph(refit) {
       g.append(text);
     });
     const title = svgElement("title");
-    title.textContent = node.name + " (" + node.op + ")" + (mark ? ": " + MARKS[mark] : "");
+    title.textContent = node.name + " (" + node.op + ")" + (mark ? ": " + MARKS[mark] : "") +
+      (times && times.ms[node.name] !== undefined ? "\n" + ms(times.ms[node.name]) + " ms per run (" + times.mode + ")" : "");
     g.append(title);
     g.addEventListener("click", (event) => {
       event.stopPropagation();
@@ -277,6 +282,26 @@ function drawGraph(refit) {
   else applyView();
   if (state.selected) showDetails(state.selected);
   else clearDetails();
+}
+
+// The measured times that fit the shown graph: the optimized plan's steps carry the final
+// graph's names, the eager run's the imported graph's. Null when neither fits.
+function nodeTimes(graph) {
+  if (!data.profile || state.region.length) return null;
+  for (const [mode, label] of [["optimized", "optimized run"], ["eager", "eager run"]]) {
+    const byNode = data.profile[mode].by_node;
+    const ops = graph.nodes.filter((n) => n.kind === "op");
+    const found = ops.filter((n) => byNode[n.name] !== undefined).length;
+    if (ops.length && found >= 0.9 * ops.length) {
+      const largest = Math.max(...Object.values(byNode), 1e-9);
+      return { ms: byNode, largest: largest, mode: label };
+    }
+  }
+  return null;
+}
+
+function heat(share) {  // white to deep orange
+  return "hsl(24, 95%, " + (97 - 45 * Math.min(1, Math.sqrt(share))).toFixed(1) + "%)";
 }
 
 function drawLegend(marks) {
@@ -490,6 +515,8 @@ function showDetails(name) {
   const readers = [];
   graph.edges.forEach((e) => { if (e.from === index) readers.push(graph.nodes[e.to].name); });
   if (readers.length) row("read by", linkList([...new Set(readers)]));
+  const times = nodeTimes(graph);
+  if (times && times.ms[node.name] !== undefined) row("time", ms(times.ms[node.name]) + " ms per run (" + times.mode + ", median)");
   for (const [key, value] of node.attrs) row(key, value);
   if (node.regions.length) {
     const list = element("ul");
@@ -767,6 +794,13 @@ function start() {
     drawGraph(true);
   });
   document.getElementById("ir-diff").addEventListener("change", drawIR);
+  const time = document.getElementById("show-time");
+  time.hidden = !data.profile;
+  time.addEventListener("click", () => {
+    state.time = !state.time;
+    time.classList.toggle("active", state.time);
+    drawGraph(false);
+  });
   drawPasses();
   drawMemory();
   drawProfile();
