@@ -1,13 +1,20 @@
 // `kiln report`: the whole compilation of a model on one self-contained HTML page.
 //
-//   kiln report MODEL -o report.html [-O2 | --passes LIST] [--batch N] [--inputs x=x.npy,...]
+//   kiln report MODEL -o report.html [-O2 | --passes LIST] [--batch N] [--page-nodes N]
+//               [--profile | --inputs x=x.npy,...] [--runs R] [--backend B] [--threads T]
 //
 // The page shows the graph before the first pass and after every pass as pictures you can pan,
-// zoom and click (laid out here, by report_layout.hpp: no Graphviz needed to view it), what each
-// pass removed, folded or fused, the IR text of every stage with its diff against the stage
-// before, the passes' statistics and timings, and the memory plan beside its lower bound and
-// the naive size. With --inputs or --profile it also runs the model: a per-op profile of the
-// eager and the optimized runs, and what each pass buys (report_profile.hpp).
+// zoom and click (laid out here, by report_layout.hpp: no Graphviz needed to view it; loop and
+// branch bodies open as graphs of their own), what each pass removed, folded or fused, the IR
+// text of every stage with its diff against the stage before, the passes' statistics and
+// timings, and the memory plan beside its lower bound and the naive size. With --inputs or
+// --profile it also runs the model: a per-op profile of the eager and the optimized runs, and
+// what each pass buys (report_profile.hpp).
+//
+// The parts, one job each: report_stages.hpp keeps the graph of every stage, report_diff.hpp
+// says what a pass changed, report_layout.hpp places nodes, report_graph_json.hpp and
+// report_page_data.hpp turn it all into the page's data, report_html.hpp makes the page from
+// the files in report/ (page.html, report.css, report.js).
 //
 // An address can open the page at a pass, a side and a node: report.html#stage=12&side=before
 // &node=NAME (&view=ir|passes|memory|profile for another tab).
