@@ -70,6 +70,7 @@ inline CLI::App* add_report_command(CLI::App& kiln, ReportFlags& flags) {
 
 inline int report(const ReportFlags& flags) {
   const opt::Pipeline pipeline = chosen_pipeline(flags.pipeline);
+  chosen_backend(flags.profile.backend);  // a wrong --backend is wrong even without --profile
   const Graph imported = graph_from_flags(flags.model);
   Graph graph = imported;
   const opt::MemoryPlanRequest memory_request = apply_batch(graph, flags.pipeline);

@@ -185,6 +185,18 @@ TEST_CASE("kiln report: what fusion did is marked on both sides, with the names 
   CHECK(fused == data["passes"][3]["stats"]["activations fused"].get<int>());
 }
 
+TEST_CASE("kiln report refuses command lines that make no sense, saying why") {
+  const std::string model = model_dir("digits_cnn");
+  // Nothing may be written; if a check fails, what was written goes to the temporary folder.
+  const std::string page = (fs::temp_directory_path() / "kiln_report_refused.html").string();
+  test::require_usage_error({"report", model}, {"--output", "required"});
+  test::require_usage_error({"report", model, "-o", page, "--passes", "nope"}, {"nope"});
+  test::require_usage_error({"report", model, "-o", page, "-O1", "--passes", "simplify"},
+                            {"--passes", "not both"});
+  test::require_usage_error({"report", model, "-o", page, "--page-nodes", "0"}, {"--page-nodes"});
+  test::require_usage_error({"report", model, "-o", page, "--backend", "gpu9"}, {"gpu9"});
+}
+
 TEST_CASE("kiln report's line diff is a shortest edit script") {
   using cli::DiffLine;
   auto edits = [](const std::vector<int>& a, const std::vector<int>& b) {
