@@ -7,8 +7,9 @@ Inception*, MobileNet*, NASNet*, ResNet*, VGG*, Xception, ...) this script
   1. builds it with weights=None and logits out (classifier_activation=None: an untrained
      1000-way softmax is ~0.001 everywhere and would hide any error), gives biases and BatchNorm
      gamma/beta random values from a fixed seed (Keras's zeros and ones make BatchNorm nearly
-     the identity), sets BatchNorm moving statistics from a calibration batch (then moved at
-     random), and exports it with Keras 3's model.export to a
+     the identity), damps residual branches (gamma in [0.1, 0.3) on a BatchNorm that feeds an
+     Add), sets each BatchNorm's moving statistics from its input on a calibration batch (then
+     moved at random), and exports it with Keras 3's model.export to a
      temporary folder (in a child process, one model at a time, so memory is given back);
   2. feeds the loaded export a fixed random batch of 2 at the model's default input size
      (uniform in [0, 255) for the models that rescale pixels themselves, [-1, 1) otherwise) and
@@ -107,29 +108,50 @@ def batch_norm_layers(layer):
         yield from batch_norm_layers(child)
 
 
-def calibrate_batch_norm(model, image, rng):
-    """Moving statistics like a trained network's: each BatchNorm's mean and variance of its own
-    input on a calibration batch, then moved by a random fraction. Statistics drawn at random
-    instead let activations grow layer after layer (EfficientNetB0's logits reached +-300,
-    where two correct float32 implementations differ by more than the pass criterion).
+def keras_source(tensor):
+    """The layer that made a Keras tensor."""
+    return tensor._keras_history.operation
 
-    One forward pass in training mode with momentum 0 sets every moving statistic to its batch
-    statistic, and since each layer then normalises with exactly those statistics, every later
-    layer sees the same activations in inference mode."""
+
+def damp_residual_branches(model, rng):
+    """Residual branches that add a little, as trained networks' do: every BatchNorm whose output
+    goes into an Add (through a Dropout at most) gets gamma in [0.1, 0.3). With gamma near 1 each
+    block adds as much as the skip path carries, so activations double block after block
+    (ResNet152's logits grew past 1e4, where float32 rounding alone exceeds the criterion)."""
+    import keras
+    for layer in model.layers:
+        if not isinstance(layer, keras.layers.Add):
+            continue
+        for tensor in layer.input:
+            source = keras_source(tensor)
+            if isinstance(source, keras.layers.Dropout):
+                source = keras_source(source.input)
+            if isinstance(source, keras.layers.BatchNormalization) and source.scale:
+                gamma = source.gamma
+                gamma.assign(rng.uniform(0.1, 0.3, gamma.shape).astype("float32"))
+
+
+def calibrate_batch_norm(model, image, rng):
+    """Moving statistics like a trained network's: each BatchNorm gets the mean and variance of
+    its own input on a calibration batch, then moved by a random fraction. Statistics drawn at
+    random instead let activations grow layer after layer (EfficientNetB0's logits reached
+    +-300, where two correct float32 implementations differ by more than the pass criterion).
+
+    The layers are calibrated in order, each on the input it sees in inference mode once the
+    layers before it have their final statistics; a single training-mode pass would measure
+    every layer on activations that the random moves of earlier layers then change."""
+    import keras
     import numpy as np
-    layers = list(batch_norm_layers(model))
-    momenta = [layer.momentum for layer in layers]
-    for layer in layers:
-        layer.momentum = 0.0
-    model(image, training=True)
-    for layer, momentum in zip(layers, momenta):
-        layer.momentum = momentum
-        std = np.sqrt(np.asarray(layer.moving_variance.numpy()))
-        mean = np.asarray(layer.moving_mean.numpy())
-        layer.moving_mean.assign((mean + rng.normal(0.0, 0.1, mean.shape) * std)
-                                 .astype(mean.dtype))
-        layer.moving_variance.assign((std ** 2 * rng.uniform(0.7, 1.4, std.shape))
-                                     .astype(mean.dtype))
+    for layer in batch_norm_layers(model):
+        probe = keras.Model(model.inputs, layer.input)
+        x = np.asarray(probe(image, training=False), dtype=np.float64)
+        channel = layer.axis if isinstance(layer.axis, int) else layer.axis[0]
+        axes = tuple(a for a in range(x.ndim) if a != channel % x.ndim)
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+        std = np.sqrt(var + layer.epsilon)
+        dtype = np.asarray(layer.moving_mean.numpy()).dtype
+        layer.moving_mean.assign((mean + rng.normal(0.0, 0.1, mean.shape) * std).astype(dtype))
+        layer.moving_variance.assign((var * rng.uniform(0.7, 1.4, var.shape)).astype(dtype))
 
 
 def input_batch(name, model_or_spec_shape, rng, batch):
@@ -156,6 +178,7 @@ def export_one(name, folder):
     start = time.perf_counter()
     model = getattr(keras.applications, name)(weights=None, classifier_activation=None)
     randomize_initial_weights(model, rng)
+    damp_residual_branches(model, rng)
     calibrate_batch_norm(model, input_batch(name, list(model.inputs[0].shape), rng, 4), rng)
     saved_model_dir = os.path.join(folder, "saved_model")
     model.export(saved_model_dir, verbose=False)
@@ -330,7 +353,8 @@ def write_results(results, environment):
         "Each row says when its model was last run, if that was earlier.",
         "",
         "Every model: `weights=None`, logits out, biases and BatchNorm gamma/beta random, "
-        "BatchNorm moving statistics calibrated on a batch of 4 then moved at random (see "
+        "residual branches damped, BatchNorm moving statistics calibrated layer by layer on a "
+        "batch of 4 then moved at random (see "
         f"README.md; seed {SEED}), the default input size, batch {BATCH}, exported with Keras 3 "
         "`model.export`. A run **passes iff |kiln − tf| ≤ 1e-4 + 1e-4·|tf| for every element** of "
         "every output; the number in brackets is the worst |kiln − tf| / (1e-4 + 1e-4·|tf|) "
