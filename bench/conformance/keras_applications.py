@@ -142,8 +142,9 @@ def calibrate_batch_norm(model, image, rng):
     every layer on activations that the random moves of earlier layers then change."""
     import keras
     import numpy as np
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
     for layer in batch_norm_layers(model):
-        probe = keras.Model(model.inputs, layer.input)
+        probe = keras.Model(inputs, layer.input)
         x = np.asarray(probe(image, training=False), dtype=np.float64)
         channel = layer.axis if isinstance(layer.axis, int) else layer.axis[0]
         axes = tuple(a for a in range(x.ndim) if a != channel % x.ndim)
