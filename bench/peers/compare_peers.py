@@ -1,12 +1,18 @@
 """Kiln beside TensorFlow, ONNX Runtime and OpenVINO: same models, inputs, threads and batch.
 
     python bench/peers/compare_peers.py [--models resnet50,bert_encoder] [--runs 20] [--quick]
+    python bench/peers/compare_peers.py --device cuda   # the same table on an NVIDIA GPU
 
 For every model x threads x batch, each engine runs in a fresh process of its own (clean peak
 RSS and thread settings) that loads the model, compiles it, runs it once (first run), warms up,
 then times `--runs` runs and saves its outputs. This process compares the outputs with
 TensorFlow's, prints one table per (threads, batch) and writes bench/RESULTS.md and
 bench/peers/latency.svg. The models come from models.py (exported on first use).
+
+With --device cuda every engine runs on the first CUDA device instead (Kiln's cuda backend,
+ONNX Runtime's CUDA execution provider, TensorFlow on its GPU) and the report goes to
+bench/RESULTS-cuda.md. An engine that cannot reach a CUDA device gets a row saying why; it never
+quietly runs on the CPU instead. OpenVINO has no plugin for NVIDIA GPUs, so its row says so.
 
 Run it inside the venv that run.sh makes; run.sh is the one-step way.
 """
@@ -56,16 +62,30 @@ def _timed_runs(run, warmup, runs):
     return first_ms, sorted(times), outputs
 
 
+class DeviceUnavailable(RuntimeError):
+    """The engine cannot run on the requested device here; its row says why."""
+
+
 def _worker_tensorflow(spec, x):
+    import contextlib
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(spec["threads"])
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    start = time.perf_counter()
-    signature = tf.saved_model.load(spec["saved_model"]).signatures["serving_default"]
-    load_ms = (time.perf_counter() - start) * 1e3
-    feed = {spec["input"]: tf.constant(x)}
-    first_ms, times, out = _timed_runs(lambda: signature(**feed), spec["warmup"], spec["runs"])
-    return load_ms, first_ms, times, {k: v.numpy() for k, v in out.items()}
+    placement = contextlib.nullcontext()
+    if spec["device"] == "cuda":
+        if not tf.config.list_physical_devices("GPU"):
+            raise DeviceUnavailable("TensorFlow sees no GPU (tensorflow-cpu, or no CUDA device)")
+        placement = tf.device("/GPU:0")
+    with placement:
+        start = time.perf_counter()
+        signature = tf.saved_model.load(spec["saved_model"]).signatures["serving_default"]
+        load_ms = (time.perf_counter() - start) * 1e3
+        feed = {spec["input"]: tf.constant(x)}
+        # .numpy() waits for the device, so each timed run includes the copy back.
+        first_ms, times, out = _timed_runs(
+            lambda: {k: v.numpy() for k, v in signature(**feed).items()},
+            spec["warmup"], spec["runs"])
+    return load_ms, first_ms, times, out
 
 
 def _worker_onnxruntime(spec, x):
@@ -75,9 +95,15 @@ def _worker_onnxruntime(spec, x):
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    provider = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[spec["device"]]
+    if provider not in ort.get_available_providers():
+        raise DeviceUnavailable(f"this ONNX Runtime has no {provider} (the onnxruntime-gpu "
+                                f"package has it)")
     start = time.perf_counter()
-    session = ort.InferenceSession(spec["onnx"], options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(spec["onnx"], options, providers=[provider])
     load_ms = (time.perf_counter() - start) * 1e3
+    if session.get_providers()[0] != provider:  # ONNX Runtime falls back to the CPU silently
+        raise DeviceUnavailable(f"ONNX Runtime did not start {provider} (no CUDA device?)")
     inputs = session.get_inputs()
     name = spec["input"] if spec["input"] in [i.name for i in inputs] else inputs[0].name
     names = [o.name for o in session.get_outputs()]
@@ -87,6 +113,9 @@ def _worker_onnxruntime(spec, x):
 
 
 def _worker_openvino(spec, x):
+    if spec["device"] == "cuda":
+        raise DeviceUnavailable("OpenVINO has no plugin for NVIDIA GPUs (its GPU plugin is "
+                                "for Intel graphics)")
     import openvino as ov
     core = ov.Core()
     start = time.perf_counter()
@@ -117,8 +146,12 @@ def worker_main(spec_file):
     x = np.load(spec["input_file"])
     work = {"tensorflow": _worker_tensorflow, "onnxruntime": _worker_onnxruntime,
             "openvino": _worker_openvino}[spec["engine"]]
-    load_ms, first_ms, times, outputs = work(spec, x)
     outdir = Path(spec["outdir"])
+    try:
+        load_ms, first_ms, times, outputs = work(spec, x)
+    except DeviceUnavailable as e:
+        (outdir / "result.json").write_text(json.dumps({"error": f"not on {spec['device']}: {e}"}))
+        return
     for name, value in outputs.items():
         np.save(outdir / (_file_stem(name) + ".npy"), value)
     result = {"load_ms": load_ms, "first_run_ms": first_ms, "median_ms": statistics.median(times),
@@ -252,7 +285,8 @@ def run_engine(engine, cfg, args):
     common = {"engine": engine, "threads": cfg["threads"], "batch": cfg["batch"]}
     if engine == "kiln":
         return dict(common, **run_kiln(cfg, args, outdir, env))
-    spec = {"engine": engine, "threads": cfg["threads"], "warmup": args.warmup,
+    spec = {"engine": engine, "device": args.device, "threads": cfg["threads"],
+            "warmup": args.warmup,
             "runs": args.runs, "saved_model": str(cfg["folder"] / "saved_model"),
             "onnx": str(cfg["folder"] / "model.onnx"), "input": cfg["signature"]["input"],
             "input_file": str(cfg["input_file"]), "outdir": str(outdir)}
@@ -262,6 +296,8 @@ def run_engine(engine, cfg, args):
     if code != 0:
         return dict(common, error=f"exit {code}: " + last_lines(log))
     result = json.loads((outdir / "result.json").read_text())
+    if "error" in result:
+        return dict(common, error=result["error"])
     return dict(common, load_ms=result["load_ms"], first_run_ms=result["first_run_ms"],
                 median_ms=result["median_ms"], p90_ms=result["p90_ms"], runs=result["runs"],
                 peak_rss_bytes=result["peak_rss_bytes"] or rss, outputs=str(outdir))
@@ -271,9 +307,10 @@ def run_kiln(cfg, args, outdir, env):
     model_dir = str(cfg["folder"] / "saved_model")
     feed = f"{cfg['signature']['input']}={cfg['input_file']}"
     threads = str(cfg["threads"])
+    backend = ["--backend", "cuda"] if args.device == "cuda" else []
     bench = [args.kiln, "bench", model_dir, "--batch", str(cfg["batch"]), "--threads", threads,
              "--runs", str(args.runs), "--warmup", str(args.warmup), "--inputs", feed,
-             "--json", str(outdir / "bench.json")]
+             "--json", str(outdir / "bench.json")] + backend
     code, rss, _ = run_child(bench, env, outdir / "log.txt", args.timeout)
     if code != 0:
         return {"error": f"kiln bench exit {code}: " + last_lines(outdir / "log.txt"),
@@ -291,7 +328,7 @@ def run_kiln(cfg, args, outdir, env):
     if plan:
         result["plan_steps"], result["reference_steps"] = int(plan[1]), int(plan[2])
     run = [args.kiln, "run", model_dir, "--inputs", feed, "--outdir", str(outdir / "out"),
-           "--threads", threads]
+           "--threads", threads] + backend
     code, _, _ = run_child(run, env, outdir / "run_log.txt", args.timeout)
     if code != 0:
         result["outputs_error"] = f"kiln run exit {code}: " + last_lines(outdir / "run_log.txt")
@@ -446,6 +483,9 @@ def parse_args(argv):
     parser.add_argument("--batches", default="1,8", help="comma-separated batch sizes")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per engine (>= 20)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs before them")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where every engine runs (cuda: the first NVIDIA GPU; report in "
+                             "bench/RESULTS-cuda.md)")
     parser.add_argument("--quick", action="store_true",
                         help="one configuration (2 threads, batch 1), 5 runs, 1 warm-up; "
                              "writes its report into the work folder")
@@ -459,9 +499,11 @@ def parse_args(argv):
     if args.quick:
         args.threads, args.batches, args.runs, args.warmup = "2", "1", 5, 1
     report_dir = args.work / "quick" if args.quick else None
-    args.results = args.results or (report_dir / "RESULTS.md" if report_dir
-                                    else REPO / "bench" / "RESULTS.md")
-    args.svg = args.svg or (report_dir / "latency.svg" if report_dir else HERE / "latency.svg")
+    suffix = "" if args.device == "cpu" else "-" + args.device
+    args.results = args.results or (report_dir / f"RESULTS{suffix}.md" if report_dir
+                                    else REPO / "bench" / f"RESULTS{suffix}.md")
+    args.svg = args.svg or (report_dir / f"latency{suffix}.svg" if report_dir
+                            else HERE / f"latency{suffix}.svg")
     args.model_list = args.models.split(",")
     args.engine_list = args.engines.split(",")
     for name in args.model_list:
@@ -483,7 +525,8 @@ def main(argv=None):
         worker_main(args.worker)
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
-    results_json = args.work / ("quick-results.json" if args.quick else "results.json")
+    suffix = "" if args.device == "cpu" else "-" + args.device
+    results_json = args.work / (("quick-results" if args.quick else "results") + suffix + ".json")
     if args.render_only:
         run = json.loads(results_json.read_text())
         report.write_all(run, args.results, args.svg)
@@ -493,7 +536,8 @@ def main(argv=None):
                  f"--engines without kiln)")
 
     started = datetime.datetime.now(datetime.timezone.utc)
-    run = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_description(),
+    run = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "device": args.device,
+           "machine": machine_description(),
            "versions": engine_versions(args.kiln), "runs": args.runs, "warmup": args.warmup,
            "load_before": load_average(), "python_numpy_rss_bytes": python_baseline_rss(),
            "models": {}, "results": []}

@@ -197,7 +197,8 @@ def markdown(run, svg_name):
     scales = _output_scales(run)
     baseline = run.get("python_numpy_rss_bytes")
     out = [
-        "# Kiln beside TensorFlow, ONNX Runtime and OpenVINO",
+        "# Kiln beside TensorFlow, ONNX Runtime and OpenVINO"
+        + (" on a CUDA device" if run.get("device") == "cuda" else ""),
         "",
         "Written by `bench/peers/compare_peers.py` (run it with `bash bench/peers/run.sh`; see "
         "[peers/README.md](peers/README.md)). Every number comes from one run of that script on "
@@ -239,8 +240,10 @@ def markdown(run, svg_name):
         "`serving_default` signature), OpenVINO (`Core.read_model` on the SavedModel folder, "
         "reshaped to the static input shape, `PERFORMANCE_HINT=LATENCY`, "
         "`INFERENCE_PRECISION_HINT=f32`: on this CPU it would otherwise run in bf16) and Kiln "
-        "(`kiln bench`, `-O2`, CPU backend); ONNX Runtime runs the tf2onnx conversion of it "
-        "(opset 17, `ORT_ENABLE_ALL`).",
+        f"(`kiln bench`, `-O2`, {run.get('device', 'cpu')} backend); ONNX Runtime runs the "
+        "tf2onnx conversion of it (opset 17, `ORT_ENABLE_ALL`)"
+        + (" on its CUDA execution provider; TensorFlow runs on its GPU (`/GPU:0`); OpenVINO "
+           "has no NVIDIA GPU plugin" if run.get("device") == "cuda" else "") + ".",
         "- Threads: TensorFlow intra-op = T, inter-op = 1; ONNX Runtime `intra_op_num_threads` = "
         "T, inter-op 1, sequential; OpenVINO `INFERENCE_NUM_THREADS` = T; Kiln `--threads T`; "
         "`OMP_NUM_THREADS` = T for every process.",
