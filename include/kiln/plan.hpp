@@ -60,8 +60,9 @@ struct PlanOptions {
   Backend backend = default_backend();
   int threads = 0;  // 0: the runtime's default (all cores)
   std::int64_t max_loop_iterations = reference::kDefaultMaxLoopIterations;  // per loop run
-  // The largest arena one plan (and each plan of a loop body or branch) may ask for: a model
-  // whose shapes come from garbage must fail at compile time, before anything is allocated.
+  // The largest arena one plan (and each plan of a loop body or branch) may ask for, and apart
+  // from it the most bytes of outputs one run allocates: a model whose shapes come from garbage
+  // must fail at compile time, before anything is allocated.
   std::int64_t max_arena_bytes = kDefaultMaxArenaBytes;
   static constexpr std::int64_t kDefaultMaxArenaBytes = std::int64_t{8} << 30;
 };
@@ -99,6 +100,7 @@ class Plan {
           .found(std::to_string(memory_.arena_bytes) + " bytes");
     }
     assign_slots();
+    check_output_bytes();
     prepare_steps();
   }
 
@@ -264,6 +266,7 @@ class Plan {
   struct OutputBuffer {
     int slot;
     TensorType type;
+    NodeId node;  // what computes it, for errors
   };
   struct OutputPort {
     int slot;
@@ -315,12 +318,36 @@ class Plan {
           slot.index = static_cast<int>(output_buffers_.size());
         }
         const int sid = new_slot(slot);
-        if (slot.kind == Slot::output) output_buffers_.push_back({sid, graph_.type_of(v)});
+        if (slot.kind == Slot::output) output_buffers_.push_back({sid, graph_.type_of(v), id});
         value_slot_[v] = sid;
       }
     }
     for (const Graph::Port& port : graph_.outputs()) {
       outputs_.push_back({slot_of(port.value), graph_.type_of(port.value)});
+    }
+  }
+
+  // The graph's outputs live outside the arena, allocated by each run, but their shapes come
+  // from the model as much as the arena's do: together they answer to the same limit, checked
+  // here, before any run allocates them.
+  void check_output_bytes() const {
+    std::int64_t total = 0, largest = -1;
+    const OutputBuffer* culprit = nullptr;
+    for (const OutputBuffer& b : output_buffers_) {
+      if (!b.type.shape.is_fully_known() || b.type.dtype == DType::variant) continue;
+      const std::int64_t bytes = checked_mul(b.type.shape.num_elements(),
+                                             static_cast<std::int64_t>(dtype_size(b.type.dtype)));
+      total = checked_add(total, bytes);
+      if (bytes > largest) largest = bytes, culprit = &b;
+    }
+    if (total > options_.max_arena_bytes) {
+      const Node& node = graph_.node(culprit->node);
+      throw node.error(Errc::limit_exceeded, "the plan's outputs are larger than the limit "
+                                             "(the node named makes the largest, " +
+                                                 culprit->type.str() + ")")
+          .expected("at most " + std::to_string(options_.max_arena_bytes) +
+                    " bytes (Options::max_arena_bytes)")
+          .found(std::to_string(total) + " bytes");
     }
   }
 

@@ -134,8 +134,9 @@ class Options {
     return *this;
   }
 
-  // The largest arena a compiled plan may ask for (each plan of a loop body or branch too);
-  // compile fails with a kiln::Error before allocating anything larger. Default 8 GiB.
+  // The largest arena a compiled plan may ask for (each plan of a loop body or branch too), and
+  // apart from it the most bytes of outputs one run may allocate; compile fails with a
+  // kiln::Error before allocating anything larger. Default 8 GiB.
   Options& max_arena_bytes(std::int64_t bytes) {
     if (bytes < 0) throw Error(Errc::invalid_argument, "max_arena_bytes must be >= 0").found(std::to_string(bytes));
     max_arena_bytes_ = bytes;

@@ -94,6 +94,13 @@ inline void infer_types(Graph& graph);
 inline void infer_into(Node& node, std::vector<TensorType> inputs, std::vector<const Tensor*> values) {
   node.outputs = infer_node(node, inputs, std::move(values));
   if (node.regions.empty()) return;
+  // Regions on an op without any (text IR can write them anywhere) would be read below as a
+  // control-flow node's, with arguments that do not exist.
+  if (op_catalogue().at(node).regions.empty()) {
+    throw node.error(Errc::invalid_graph, "node has regions, but its op takes none")
+        .expected("0 regions")
+        .found(std::to_string(node.regions.size()));
+  }
   const bool loop = node.op == "While";
   std::vector<TensorType> args = loop ? node.outputs : std::vector<TensorType>(inputs.begin() + 1, inputs.end());
   for (std::shared_ptr<const Graph>& region : node.regions) {
