@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages that building and testing Kiln needs. Both commands of the
 # README's quick start and CI run it first. Packages already present are not asked for again,
-# so a second run makes no apt-get call at all. `--tests` adds what only the tests need.
+# so a second run makes no apt-get call at all. `--tests` adds what only the tests need, `--fuzz`
+# what the fuzz targets need (both may be given).
 set -euo pipefail
 
 packages=(
@@ -17,9 +18,14 @@ packages=(
 
 # `--tests`: also what only the tests need: headless Chromium for the report page's browser test
 # (tests/browser/). tests/run.sh asks for it; the quick start does not.
-if [[ "${1:-}" == "--tests" ]]; then
-  packages+=(chromium)
-fi
+# `--fuzz`: clang and its runtime libraries (libFuzzer, ASan, UBSan) for tests/fuzz/run.sh.
+for flag in "$@"; do
+  case "$flag" in
+    --tests) packages+=(chromium) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "setup: unknown flag $flag (known: --tests, --fuzz)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for package in "${packages[@]}"; do
