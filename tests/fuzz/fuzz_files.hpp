@@ -76,7 +76,8 @@ class ScratchDir {
  public:
   ScratchDir() {
     namespace fs = std::filesystem;
-    const fs::path base = fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+    const fs::path base =
+        fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
     path_ = base / ("kiln-fuzz-" + std::to_string(::getpid()));
     fs::create_directories(path_);
   }

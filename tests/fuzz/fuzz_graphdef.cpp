@@ -7,5 +7,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  return kiln::fuzz::run_one([&] { kiln::fuzz::graphdef(kiln::fuzz::bytes_of(data, size), false); });
+  return kiln::fuzz::run_one(
+      [&] { kiln::fuzz::graphdef(kiln::fuzz::bytes_of(data, size), /*text=*/false); });
 }

@@ -35,7 +35,9 @@ inline Tensor input_for(const PortSpec& port) {
   dispatch(port.dtype, [&](auto tag) {
     using T = typename decltype(tag)::type;
     T* p = t.data<T>();
-    for (std::int64_t i = 0; i < elements; ++i) p[i] = static_cast<T>(static_cast<float>(i % 5 - 1));
+    for (std::int64_t i = 0; i < elements; ++i) {
+      p[i] = static_cast<T>(static_cast<float>(i % 5 - 1));
+    }
   });
   return t;
 }

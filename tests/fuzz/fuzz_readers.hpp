@@ -70,7 +70,8 @@ inline void bundle(std::string_view archive) {
   ImportLimits limits;
   limits.max_file_bytes = kMaxFileBytes;
   limits.max_tensor_bytes = kMaxTensorBytes;
-  const TensorBundle checkpoint = TensorBundle::open((scratch().path() / "variables").string(), limits);
+  const TensorBundle checkpoint =
+      TensorBundle::open((scratch().path() / "variables").string(), limits);
   for (const std::string& key : checkpoint.keys()) {
     run_one([&] {
       if (checkpoint.entry(key).tf_dtype == 7) {  // DT_STRING

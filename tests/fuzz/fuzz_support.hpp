@@ -1,9 +1,10 @@
 // What every fuzz target shares: the rule for exceptions and the small budgets inputs run under.
 //
 // The rule: a kiln::Error is the expected answer to bad input, so it is caught and the input is
-// done; except Errc::internal, which says an invariant broke: always a bug. Any other exception (std::out_of_range, std::bad_alloc, std::length_error, ...) means a
-// check is missing somewhere: it is let escape, libFuzzer reports it as a crash (an uncaught
-// exception aborts), and the input is saved. ASan and UBSan do the same for memory and
+// done; except Errc::internal, which says an invariant broke: always a bug. Any other exception
+// (std::out_of_range, std::bad_alloc, std::length_error, ...) means a check is missing
+// somewhere: it is let escape, libFuzzer reports it as a crash (an uncaught exception aborts),
+// and the input is saved. ASan and UBSan do the same for memory and
 // arithmetic errors, and libFuzzer's -malloc_limit_mb for a single allocation too large.
 #pragma once
 

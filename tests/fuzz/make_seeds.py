@@ -63,7 +63,8 @@ def graphdef_seeds(out):
     for text_file in sorted((FUZZ / "graphdef_seeds").glob("*.pbtxt")):
         text = text_file.read_bytes()
         write(out / "graphdef_text", text_file.name, text)
-        write(out / "graphdef", text_file.stem + ".pb", protoc("encode", "GraphDef", "graph.proto", text))
+        binary = protoc("encode", "GraphDef", "graph.proto", text)
+        write(out / "graphdef", text_file.stem + ".pb", binary)
     frozen = [p for p in FIXTURES.rglob("*.pb")
               if p.name not in ("saved_model.pb", "fingerprint.pb", "keras_metadata.pb")
               and p.stat().st_size <= MAX_GRAPH_BYTES]
@@ -71,7 +72,8 @@ def graphdef_seeds(out):
         data = pb.read_bytes()
         write(out / "graphdef", safe_name(pb), data)
         try:
-            write(out / "graphdef_text", safe_name(pb) + "txt", protoc("decode", "GraphDef", "graph.proto", data))
+            text = protoc("decode", "GraphDef", "graph.proto", data)
+            write(out / "graphdef_text", safe_name(pb) + "txt", text)
         except subprocess.CalledProcessError:
             pass  # not a GraphDef after all
 
@@ -205,7 +207,8 @@ IR_WORDS = ["graph {", "inputs: ", "outputs: ", "regions {", "cond: ", "body: ",
 NPY_WORDS = [b"\x93NUMPY\x01\x00", b"\x93NUMPY\x02\x00", b"{'descr': ", b"'fortran_order': ",
              b"'shape': ", b"False", b"True", b"'<f4'", b"'<f2'", b"'<f8'", b"'|i1'", b"'|u1'",
              b"'<i4'", b"'<i8'", b"'|b1'", b"'>f4'", b"(", b")", b", ", b"9223372036854775807"]
-BUNDLE_WORDS = [ARCHIVE_MARKER + b"variables.index\n", ARCHIVE_MARKER + b"variables.data-00000-of-00001\n",
+BUNDLE_WORDS = [ARCHIVE_MARKER + b"variables.index\n",
+                ARCHIVE_MARKER + b"variables.data-00000-of-00001\n",
                 ARCHIVE_MARKER + b"variables.data-00001-of-00002\n",
                 b"\x57\xfb\x80\x8b\x24\x75\x47\xdb",  # LevelDB table magic, little-endian
                 b"_CHECKPOINTABLE_OBJECT_GRAPH", b".ATTRIBUTES/VARIABLE_VALUE", b"\x00\x00\x00\x00"]
@@ -217,7 +220,8 @@ def dictionaries(out):
     tags = [varint(field << 3 | wire) for field in range(1, 17) for wire in (0, 2, 5)]
     binary = ops + attrs + PROTO_WORDS + tags
     write_dict(out / "graphdef.dict", binary)
-    write_dict(out / "graphdef_text.dict", ops + [f'"{a}"' for a in attrs] + PROTO_WORDS + TEXT_PROTO_WORDS)
+    quoted_attrs = [f'"{a}"' for a in attrs]
+    write_dict(out / "graphdef_text.dict", ops + quoted_attrs + PROTO_WORDS + TEXT_PROTO_WORDS)
     write_dict(out / "saved_model.dict", binary + BUNDLE_WORDS + [
         ARCHIVE_MARKER + b"saved_model.pb\n", ARCHIVE_MARKER + b"saved_model.pbtxt\n",
         ARCHIVE_MARKER + b"variables/variables.index\n",

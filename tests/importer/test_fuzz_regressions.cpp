@@ -53,10 +53,11 @@ TEST_CASE("fuzz: the outputs' limit counts their bytes exactly") {
       %y = Neg(%x) {T = float32}
       outputs: y = %y
     })";
-  const CompiledModel model = compile(parse_graph(text), Options().backend(Backend::reference).max_arena_bytes(8));
+  const Options reference = Options().backend(Backend::reference);
+  const CompiledModel model = compile(parse_graph(text), Options(reference).max_arena_bytes(8));
   CHECK(model.run({{"x", Tensor::from<float>(Shape{2}, {1, 2})}}).at("y").to_float_vector() ==
         std::vector<float>{-1, -2});
-  require_error([&] { compile(parse_graph(text), Options().backend(Backend::reference).max_arena_bytes(7)); },
+  require_error([&] { compile(parse_graph(text), Options(reference).max_arena_bytes(7)); },
                 Errc::limit_exceeded, {"outputs", "at most 7 bytes", "found 8 bytes"});
 }
 
@@ -76,7 +77,8 @@ TEST_CASE("fuzz: a Placeholder given a region is an invalid graph, not undefined
         }
         outputs: y = %x
       })");
-  }, Errc::invalid_graph, {"node has regions, but its op takes none", "node 'x'", "op 'Placeholder'"});
+  }, Errc::invalid_graph,
+     {"node has regions, but its op takes none", "node 'x'", "op 'Placeholder'"});
 }
 
 // Every committed crash input, through the code of the target that found it: it may load, or
@@ -90,7 +92,8 @@ TEST_CASE("fuzz: every committed crash input ends in a kiln::Error or a result")
       {"npy", fuzz::npy},
       {"ir_run", fuzz::ir_run},
   };
-  const std::filesystem::path root = std::filesystem::path(KILN_SOURCE_DIR) / "tests/fuzz/regressions";
+  const std::filesystem::path root =
+      std::filesystem::path(KILN_SOURCE_DIR) / "tests/fuzz/regressions";
   int replayed = 0;
   for (const auto& folder : std::filesystem::directory_iterator(root)) {
     const std::string target = folder.path().filename().string();
