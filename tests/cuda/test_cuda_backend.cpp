@@ -111,6 +111,19 @@ TEST_CASE("kiln run and bench --backend cuda without a device: the reason, exit 
   }
 }
 
+TEST_CASE("kiln opt --backend cuda lists the steps that run on the host", "[cuda][cli]") {
+  // The plan is made without a device, so this runs anywhere.
+  const std::string model = (kModels / "transformer_block" / "saved_model").string();
+  const Outcome outcome = run_tool("opt '" + model + "' --backend cuda");
+  INFO(outcome.output);
+  CHECK(outcome.exit_code == 0);
+  CHECK(has(outcome.output, "backend 'cuda': "));
+  CHECK(has(outcome.output, " on reference kernels on the host ("));
+  CHECK(has(outcome.output, "host-device copies per run)"));
+  CHECK(has(outcome.output, ", on the host: "));  // one line per fallback step
+  const Outcome wrong = run_tool("opt '" + model + "' --backend nope");
+  CHECK(wrong.exit_code == 2);
+}
 #endif
 
 }  // namespace KILN_TEST_FILE
