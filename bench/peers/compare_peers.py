@@ -1,12 +1,19 @@
 """Kiln beside TensorFlow, ONNX Runtime and OpenVINO: same models, inputs, threads and batch.
 
     python bench/peers/compare_peers.py [--models resnet50,bert_encoder] [--runs 20] [--quick]
+    python bench/peers/compare_peers.py --device cuda     # the same table on an NVIDIA GPU
 
 For every model x threads x batch, each engine runs in a fresh process of its own (clean peak
 RSS and thread settings) that loads the model, compiles it, runs it once (first run), warms up,
 then times `--runs` runs and saves its outputs. This process compares the outputs with
 TensorFlow's, prints one table per (threads, batch) and writes bench/RESULTS.md and
 bench/peers/latency.svg. The models come from models.py (exported on first use).
+
+--device cuda runs every engine on the GPU instead: Kiln with --backend cuda, ONNX Runtime with
+its CUDA execution provider (the onnxruntime-gpu package), TensorFlow on its first GPU (a build
+with CUDA support); OpenVINO has no NVIDIA device and is left out. An engine that finds no GPU
+reports an error in its row rather than silently timing the CPU. The report goes to
+bench/RESULTS-cuda.md and bench/peers/latency-cuda.svg.
 
 Run it inside the venv that run.sh makes; run.sh is the one-step way.
 """
@@ -35,6 +42,7 @@ import report
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 ENGINES = ("kiln", "tensorflow", "onnxruntime", "openvino")
+GPU_ENGINES = ("kiln", "tensorflow", "onnxruntime")  # what --device cuda can run
 SEED = 7
 
 
@@ -60,12 +68,23 @@ def _worker_tensorflow(spec, x):
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(spec["threads"])
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    start = time.perf_counter()
-    signature = tf.saved_model.load(spec["saved_model"]).signatures["serving_default"]
-    load_ms = (time.perf_counter() - start) * 1e3
-    feed = {spec["input"]: tf.constant(x)}
-    first_ms, times, out = _timed_runs(lambda: signature(**feed), spec["warmup"], spec["runs"])
-    return load_ms, first_ms, times, {k: v.numpy() for k, v in out.items()}
+    if spec["device"] == "cuda":
+        if not tf.config.list_physical_devices("GPU"):
+            raise RuntimeError("TensorFlow sees no GPU (a build with CUDA support is needed)")
+        device = "/GPU:0"
+    else:
+        tf.config.set_visible_devices([], "GPU")  # a CPU table stays on the CPU
+        device = "/CPU:0"
+    with tf.device(device):
+        start = time.perf_counter()
+        signature = tf.saved_model.load(spec["saved_model"]).signatures["serving_default"]
+        load_ms = (time.perf_counter() - start) * 1e3
+        feed = {spec["input"]: tf.constant(x)}
+        # .numpy() waits for the GPU, so every timed run includes its work.
+        first_ms, times, out = _timed_runs(
+            lambda: {k: v.numpy() for k, v in signature(**feed).items()}, spec["warmup"],
+            spec["runs"])
+    return load_ms, first_ms, times, out
 
 
 def _worker_onnxruntime(spec, x):
@@ -75,8 +94,11 @@ def _worker_onnxruntime(spec, x):
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    provider = "CUDAExecutionProvider" if spec["device"] == "cuda" else "CPUExecutionProvider"
+    if provider not in ort.get_available_providers():
+        raise RuntimeError(f"ONNX Runtime has no {provider} (for CUDA: the onnxruntime-gpu package)")
     start = time.perf_counter()
-    session = ort.InferenceSession(spec["onnx"], options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(spec["onnx"], options, providers=[provider])
     load_ms = (time.perf_counter() - start) * 1e3
     inputs = session.get_inputs()
     name = spec["input"] if spec["input"] in [i.name for i in inputs] else inputs[0].name
@@ -252,7 +274,7 @@ def run_engine(engine, cfg, args):
     common = {"engine": engine, "threads": cfg["threads"], "batch": cfg["batch"]}
     if engine == "kiln":
         return dict(common, **run_kiln(cfg, args, outdir, env))
-    spec = {"engine": engine, "threads": cfg["threads"], "warmup": args.warmup,
+    spec = {"engine": engine, "threads": cfg["threads"], "warmup": args.warmup, "device": args.device,
             "runs": args.runs, "saved_model": str(cfg["folder"] / "saved_model"),
             "onnx": str(cfg["folder"] / "model.onnx"), "input": cfg["signature"]["input"],
             "input_file": str(cfg["input_file"]), "outdir": str(outdir)}
@@ -271,9 +293,10 @@ def run_kiln(cfg, args, outdir, env):
     model_dir = str(cfg["folder"] / "saved_model")
     feed = f"{cfg['signature']['input']}={cfg['input_file']}"
     threads = str(cfg["threads"])
+    backend = ["--backend", "cuda"] if args.device == "cuda" else []
     bench = [args.kiln, "bench", model_dir, "--batch", str(cfg["batch"]), "--threads", threads,
              "--runs", str(args.runs), "--warmup", str(args.warmup), "--inputs", feed,
-             "--json", str(outdir / "bench.json")]
+             "--json", str(outdir / "bench.json")] + backend
     code, rss, _ = run_child(bench, env, outdir / "log.txt", args.timeout)
     if code != 0:
         return {"error": f"kiln bench exit {code}: " + last_lines(outdir / "log.txt"),
@@ -291,7 +314,7 @@ def run_kiln(cfg, args, outdir, env):
     if plan:
         result["plan_steps"], result["reference_steps"] = int(plan[1]), int(plan[2])
     run = [args.kiln, "run", model_dir, "--inputs", feed, "--outdir", str(outdir / "out"),
-           "--threads", threads]
+           "--threads", threads] + backend
     code, _, _ = run_child(run, env, outdir / "run_log.txt", args.timeout)
     if code != 0:
         result["outputs_error"] = f"kiln run exit {code}: " + last_lines(outdir / "run_log.txt")
@@ -441,7 +464,9 @@ def parse_args(argv):
                         help="exports, inputs and outputs (default $KILN_BENCH_WORK or "
                              "~/.cache/kiln/bench-work)")
     parser.add_argument("--models", default=",".join(models.MODELS))
-    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="where every engine runs (cuda: an NVIDIA GPU; OpenVINO left out)")
+    parser.add_argument("--engines", help="comma-separated (default: all the device has)")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--batches", default="1,8", help="comma-separated batch sizes")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per engine (>= 20)")
@@ -459,22 +484,32 @@ def parse_args(argv):
     if args.quick:
         args.threads, args.batches, args.runs, args.warmup = "2", "1", 5, 1
     report_dir = args.work / "quick" if args.quick else None
-    args.results = args.results or (report_dir / "RESULTS.md" if report_dir
-                                    else REPO / "bench" / "RESULTS.md")
-    args.svg = args.svg or (report_dir / "latency.svg" if report_dir else HERE / "latency.svg")
+    tag = suffix(args)
+    args.results = args.results or (report_dir / f"RESULTS{tag}.md" if report_dir
+                                    else REPO / "bench" / f"RESULTS{tag}.md")
+    args.svg = args.svg or (report_dir / f"latency{tag}.svg" if report_dir
+                            else HERE / f"latency{tag}.svg")
+    known = GPU_ENGINES if args.device == "cuda" else ENGINES
+    args.engines = args.engines or ",".join(known)
     args.model_list = args.models.split(",")
     args.engine_list = args.engines.split(",")
     for name in args.model_list:
         if name not in models.MODELS:
             parser.error(f"unknown model {name!r}; known: {', '.join(models.MODELS)}")
     for name in args.engine_list:
-        if name not in ENGINES:
-            parser.error(f"unknown engine {name!r}; known: {', '.join(ENGINES)}")
+        if name not in known:
+            parser.error(f"unknown engine {name!r} for --device {args.device}; known: "
+                         f"{', '.join(known)}")
     args.thread_list = [int(t) for t in args.threads.split(",")]
     args.batch_list = [int(b) for b in args.batches.split(",")]
     if min(args.thread_list + args.batch_list) < 1 or args.runs < 1 or args.warmup < 0:
         parser.error("threads, batches and runs must be >= 1, warmup >= 0")
     return args
+
+
+def suffix(args):
+    """What GPU runs add to the names of their files, so they never overwrite the CPU's."""
+    return "-cuda" if args.device == "cuda" else ""
 
 
 def main(argv=None):
@@ -483,7 +518,7 @@ def main(argv=None):
         worker_main(args.worker)
         return 0
     args.work.mkdir(parents=True, exist_ok=True)
-    results_json = args.work / ("quick-results.json" if args.quick else "results.json")
+    results_json = args.work / (("quick-" if args.quick else "") + f"results{suffix(args)}.json")
     if args.render_only:
         run = json.loads(results_json.read_text())
         report.write_all(run, args.results, args.svg)
@@ -494,6 +529,7 @@ def main(argv=None):
 
     started = datetime.datetime.now(datetime.timezone.utc)
     run = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_description(),
+           "device": args.device,
            "versions": engine_versions(args.kiln), "runs": args.runs, "warmup": args.warmup,
            "load_before": load_average(), "python_numpy_rss_bytes": python_baseline_rss(),
            "models": {}, "results": []}
