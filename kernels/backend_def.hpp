@@ -4,6 +4,7 @@
 // the eager interpreter reach every backend through it and know none of them by type.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,14 +14,37 @@
 
 namespace kiln {
 
+// How a compiled plan reaches a backend whose buffers live in device memory (a GPU's): all null
+// for a backend that computes in host memory. The plan (<kiln/plan.hpp>) uploads the graph's
+// constants once, makes one allocation and one queue per run instance, copies the graph's inputs
+// in and its outputs out, and runs a node without a device kernel on the host between explicit
+// copies. A queue is the backend's per-instance context (a CUDA stream with its library handles);
+// work queued on one runs in order. A null queue means: copy now, synchronously.
+struct DeviceHooks {
+  // "" when a device can be used, else why not, in the driver's words: "no CUDA device (...)".
+  std::string (*unavailable)() = nullptr;
+  // Device memory, 256-byte aligned; throws kiln::Error when there is not enough.
+  void* (*allocate)(std::size_t bytes) = nullptr;
+  void (*release)(void* memory) = nullptr;
+  void* (*make_queue)() = nullptr;
+  void (*drop_queue)(void* queue) = nullptr;
+  // Copies ordered on `queue`; the host bytes must stay valid until wait(queue) returns.
+  void (*to_device)(void* device, const void* host, std::size_t bytes, void* queue) = nullptr;
+  void (*to_host)(void* host, const void* device, std::size_t bytes, void* queue) = nullptr;
+  // Returns when everything queued on `queue` is done; throws if any of it failed.
+  void (*wait)(void* queue) = nullptr;
+
+  bool present() const { return allocate != nullptr; }
+};
+
 struct BackendDef {
   std::string name;         // what a user selects: "reference", "cpu", "cuda"
   std::string description;  // one line for listings
   // The backend's kernel table. A function, so that the table is built on first use and never
   // during the static initialization that registers the backend.
   const KernelFactoryTable& (*kernels)() = nullptr;
-  // Ops without a kernel here, and requests its kernels decline, run on the reference kernels.
-  // Only a backend whose buffers are host memory may say so.
+  // Ops without a kernel here, and requests its kernels decline, run on the reference kernels
+  // (for a device backend: on the host, between copies the plan adds).
   bool reference_fallback = true;
   // Among the backends a program has, the one with the highest preference is the default.
   int preference = 0;
@@ -28,6 +52,7 @@ struct BackendDef {
   // Waits until the work the kernels queued from the calling thread is done (oneDNN's stream).
   // Null: run() returns when the work is done.
   void (*finish)() = nullptr;
+  DeviceHooks device;  // null hooks: the kernels read and write host memory
 
   // Whether the backend has a kernel of its own for `op` (a fallback does not count).
   bool has_kernel(std::string_view op) const { return kernels().count(op) > 0; }

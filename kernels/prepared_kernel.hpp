@@ -54,7 +54,8 @@ class KernelState {
   virtual ~KernelState() = default;
 };
 
-// What run() gets: one pointer per input and per output, in the node's order, a scratch buffer
+// What run() gets: one pointer per input and per output, in the node's order (device memory on a
+// device backend), a scratch buffer
 // of at least scratch_bytes() (64-byte aligned; shared by all kernels of a plan, which run one
 // after another), and this caller's state from make_state() (null if the kernel made none).
 struct KernelArgs {
@@ -62,6 +63,9 @@ struct KernelArgs {
   void* const* outputs = nullptr;
   void* scratch = nullptr;
   KernelState* state = nullptr;
+  // A device backend's queue for this run instance (DeviceHooks in backend_def.hpp): the kernel
+  // enqueues its work there. Null on host backends.
+  void* queue = nullptr;
 };
 
 class PreparedKernel {

@@ -72,7 +72,9 @@ def _worker_tensorflow(spec, x):
     tf.config.threading.set_intra_op_parallelism_threads(spec["threads"])
     tf.config.threading.set_inter_op_parallelism_threads(1)
     placement = contextlib.nullcontext()
-    if spec["device"] == "cuda":
+    if spec["device"] == "cpu":
+        tf.config.set_visible_devices([], "GPU")  # a CPU table stays on the CPU
+    else:
         if not tf.config.list_physical_devices("GPU"):
             raise DeviceUnavailable("TensorFlow sees no GPU (tensorflow-cpu, or no CUDA device)")
         placement = tf.device("/GPU:0")

@@ -73,7 +73,7 @@ inline void add_outputs_flag(CLI::App& command, ModelFlags& model) {
 }
 
 inline void add_backend_flag(CLI::App& command, std::string& backend) {
-  command.add_option("--backend", backend, "cpu (oneDNN, when built in) or reference")
+  command.add_option("--backend", backend, "cpu (oneDNN), cuda (a GPU), when built in, or reference")
       ->type_name("B")
       ->capture_default_str();
 }

@@ -3,6 +3,7 @@
 //   kiln opt MODEL                          one statistics line per pass, then a summary
 //   kiln opt MODEL --print-ir-after-change  the IR after every pass that changed it
 //   kiln opt MODEL --json                   the pipeline report for scripts, nothing else
+//   kiln opt MODEL --backend cuda           also: which steps of the plan fall back to the host
 //
 // The pipeline is a level (-O2 by default) or a list of pass names (--passes); its first line of
 // output names the passes it runs, as compile() runs them at that level. The graph keeps the
@@ -16,10 +17,12 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <kiln/optimizer/optimizer.hpp>
+#include <kiln/plan.hpp>
 
 #include "model_graph.hpp"
 #include "pipeline_flags.hpp"
@@ -33,6 +36,7 @@ struct OptFlags {
   bool print_ir_before_all = false, print_ir_after_all = false, print_ir_after_change = false;
   bool stats = false, timing = false, json = false;
   std::string dot_dir, memory_plan;
+  std::string backend;  // list the plan's fallbacks on this backend ("": no plan is made)
 };
 
 // Every pass with its one-line summary, for the end of `kiln opt --help`.
@@ -62,6 +66,10 @@ inline CLI::App* add_opt_command(CLI::App& kiln, OptFlags& flags) {
       ->type_name("D");
   opt->add_option("--memory-plan", flags.memory_plan, "the memory plan as an SVG picture")
       ->type_name("F");
+  opt->add_option("--backend", flags.backend,
+                  "make the plan for backend B too (as the memory plan's shapes) and list the "
+                  "steps that fall back to the reference kernels (on the host, for cuda)")
+      ->type_name("B");
   opt->add_flag("--json", flags.json,
                 "the pipeline report as JSON on stdout; other output goes to stderr");
   opt->footer(passes_help());
@@ -74,6 +82,32 @@ inline std::string signed_delta(long long before, long long after) {
   return (after >= before ? "+" : "") + std::to_string(after - before);
 }
 
+// The plan of the optimized graph on `backend`, with the memory plan's input shapes, and its
+// steps that fall back: what a compile for that backend would run where. Making a plan needs no
+// device, so this works for cuda on any machine.
+inline void print_fallbacks(std::ostream& text, const Graph& graph,
+                            const opt::MemoryPlanRequest& request, const Backend& backend) {
+  Graph concrete = graph;
+  for (const Graph::Port& port : graph.inputs()) {
+    Node& node = concrete.node(port.value.node);
+    if (node.has_attr("shape")) node.attrs["shape"] = opt::planned_input_shape(graph, port, request);
+  }
+  opt::infer_types_with_values(concrete);
+  PlanOptions options;
+  options.backend = backend;
+  options.threads = 1;
+  const Plan plan(std::move(concrete), options);
+  text << "backend '" << backend_name(backend) << "': " << plan.steps().size() << " steps, "
+       << plan.fallback_count() << " on reference kernels";
+  if (find_backend(backend.name())->device.present()) {
+    text << " on the host (" << plan.copy_count() << " host-device copies per run)";
+  }
+  text << "\n";
+  for (const Plan::StepInfo& s : plan.steps()) {
+    if (s.fallback) text << "  " << s.node << " (" << s.op << "): " << s.implementation << "\n";
+  }
+}
+
 }  // namespace opt_detail
 
 inline int opt(const OptFlags& flags) {
@@ -83,6 +117,8 @@ inline int opt(const OptFlags& flags) {
                            "give --print-ir-after-all or --print-ir-after-change, not both"));
   }
   const opt::Pipeline pipeline = chosen_pipeline(flags.pipeline);
+  std::optional<Backend> backend;  // a backend this program lacks is bad usage, before any work
+  if (!flags.backend.empty()) backend = chosen_backend(flags.backend);
   Graph graph = graph_from_flags(flags.model);
 
   opt::PassManager manager(pipeline);
@@ -148,6 +184,10 @@ inline int opt(const OptFlags& flags) {
     } else {
       text << "no memory plan: " << planned.why_none << "\n";
     }
+  }
+  if (backend) {
+    if (!report.memory) throw Error(Errc::invalid_argument, "no plan to make: " + planned.why_none);
+    print_fallbacks(text, graph, memory_request, *backend);
   }
   if (!flags.dot_dir.empty()) {
     text << "wrote " << pipeline.size() + 1 << " DOT files to " << flags.dot_dir << "\n";

@@ -50,6 +50,12 @@ class EagerInterpreter {
         def_(&require_backend(backend)),
         threads_(def_->threads.resolve(threads)),
         kernels_(*def_, threads_) {
+    // Node by node means host tensors between nodes: a device backend runs compiled plans only.
+    if (def_->device.present()) {
+      throw Error(Errc::unsupported, "backend '" + def_->name +
+                                         "' runs compiled plans only, not node by node (-O0)")
+          .expected("-O1 or -O2, or a host backend (cpu, reference) for the eager interpreter");
+    }
     verify(graph_);
     plan();
   }

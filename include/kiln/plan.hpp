@@ -29,6 +29,16 @@
 // its slots, so one plan serves every size the data produces. The summary marks each dynamic
 // step and says why it is one. A graph without data-dependent ops has no dynamic step and runs
 // exactly as before.
+//
+// Device backends. When the backend's buffers live on a device (BackendDef::device, e.g. `cuda`),
+// the same plan is laid out in device memory: the constants are uploaded once, when the plan is
+// made; each Instance makes one device allocation (arena, scratch, the graph's inputs and
+// outputs, by the same memory plan) and one queue (a stream); run() copies the inputs in, queues
+// every step, and copies the outputs out: the only host-device traffic besides the steps that
+// have no device kernel, which run on the host between explicit copies (device_fallback.hpp) and
+// say so in the summary. Making a plan needs no device (kernels are prepared from shapes), so a
+// plan can be printed anywhere; making an Instance without one throws "backend 'cuda': no CUDA
+// device (...)". Dynamic steps and loops or branches are refused on device backends for now.
 #pragma once
 
 #include <algorithm>
@@ -42,6 +52,7 @@
 
 #include "backend.hpp"
 #include "core/ops.hpp"
+#include "device_fallback.hpp"
 #include "eager.hpp"
 #include "on_demand_kernels.hpp"
 #include "optimizer/memory_planner.hpp"
@@ -79,7 +90,11 @@ class Plan {
 
   class Instance {
     friend class Plan;
+    // A device backend's allocation and queue, released last (kernel states may refer to them).
+    std::shared_ptr<void> device_memory_, queue_;
+    std::vector<void*> device_inputs_;  // where each graph input is copied to
     Tensor arena_, scratch_;
+    void* scratch_at_ = nullptr;
     std::vector<void*> slots_;
     std::vector<std::unique_ptr<KernelState>> states_;
     std::vector<std::vector<const void*>> step_inputs_;
@@ -92,6 +107,7 @@ class Plan {
   Plan(Graph graph, PlanOptions options)
       : graph_(std::move(graph)), options_(options), backend_(&require_backend(options.backend)) {
     options_.threads = backend_->threads.resolve(options_.threads);
+    if (backend_->device.present()) device_ = &backend_->device;
     dynamic_kernels_.emplace(*backend_, options_.threads);
     memory_ = opt::make_memory_plan(graph_);
     if (memory_.arena_bytes > options_.max_arena_bytes) {
@@ -102,6 +118,7 @@ class Plan {
     assign_slots();
     check_output_bytes();
     prepare_steps();
+    if (device_) upload_constants();
   }
 
   const Graph& graph() const { return graph_; }
@@ -113,12 +130,16 @@ class Plan {
         std::count_if(info_.begin(), info_.end(), [](const StepInfo& s) { return s.fallback; }));
   }
   std::size_t dynamic_count() const { return memory_.dynamic.size(); }
+  // Host-device copies per run on a device backend: the graph's edges and the host fallbacks.
+  std::size_t copy_count() const { return copies_; }
 
   std::unique_ptr<Instance> make_instance() const {
+    if (device_) return make_device_instance();
     auto instance = std::make_unique<Instance>();
     instance->arena_ = Tensor(DType::uint8, Shape{std::max<std::int64_t>(memory_.arena_bytes, 1)});
     instance->scratch_ = Tensor(
         DType::uint8, Shape{static_cast<std::int64_t>(std::max<std::size_t>(scratch_bytes_, 1))});
+    instance->scratch_at_ = instance->scratch_.raw();
     auto* arena = static_cast<std::byte*>(instance->arena_.raw());
     instance->slots_.assign(slots_.size(), nullptr);
     for (std::size_t s = 0; s < slots_.size(); ++s) {
@@ -142,6 +163,7 @@ class Plan {
   // the per-op profile that says where the time goes.
   std::vector<Tensor> run(Instance& instance, const std::vector<Tensor>& inputs,
                           std::vector<double>* step_ms = nullptr) const {
+    if (device_) return run_on_device(instance, inputs, step_ms);
     std::vector<void*>& slots = instance.slots_;
     for (std::size_t i = 0; i < input_slots_.size(); ++i) {
       const Tensor& t = i < inputs.size() ? inputs[i] : Tensor();
@@ -180,6 +202,7 @@ class Plan {
   // share its buffer with an input (a loop variable the body passes through, or updates in
   // place): the bytes are then already where they belong.
   void run_into(Instance& instance, const void* const* inputs, void* const* outputs) const {
+    if (device_) throw Error(Errc::unsupported, "run_into() takes host buffers: not on a device backend");
     std::vector<void*>& slots = instance.slots_;
     for (std::size_t i = 0; i < input_slots_.size(); ++i) {
       slots[input_slots_[i].slot] = const_cast<void*>(inputs[i]);
@@ -240,6 +263,14 @@ class Plan {
             opt::format_bytes(memory_.naive_bytes) + "), scratch " +
             opt::format_bytes(static_cast<std::int64_t>(scratch_bytes_)) + ", weights " +
             opt::format_bytes(static_cast<std::int64_t>(owned_bytes_)) + " reordered\n";
+    if (device_) {
+      text += "on the device: constants " +
+              opt::format_bytes(static_cast<std::int64_t>(constant_bytes_)) +
+              " uploaded once; " + std::to_string(copies_) + " host-device copies per run (" +
+              std::to_string(input_slots_.size() + outputs_.size()) + " at the graph's edges, " +
+              std::to_string(copies_ - input_slots_.size() - outputs_.size()) +
+              " around host fallbacks)\n";
+    }
     return text;
   }
 
@@ -248,6 +279,7 @@ class Plan {
     enum Kind { arena, constant, input, output, dynamic } kind = arena;
     std::int64_t offset = 0;     // arena
     const void* data = nullptr;  // constant
+    std::size_t device_offset = 0;  // a device backend's: constant, input or output
     int index = 0;               // input port, output buffer, or tensor made by a dynamic step
   };
   struct Step {
@@ -400,6 +432,12 @@ class Plan {
         continue;
       }
       if (def && def->forwards_inputs) continue;  // a view: nothing to compute
+      if (device_ && !node.regions.empty()) {
+        throw node.error(Errc::unsupported, "backend '" + backend_->name +
+                                                "' cannot run loops or branches yet: compile "
+                                                "this model for a host backend (cpu, reference)")
+            .op(node.op);
+      }
       Step step;
       step.node = id;
       std::vector<Tensor> constants;  // held while the kernel is prepared
@@ -424,6 +462,9 @@ class Plan {
       threads.set(step.threads);
       step.kernel = node.regions.empty() ? make_kernel(*backend_, request)
                                          : make_region_kernel(node, request.inputs, options_);
+      if (device_ && step.kernel->implementation().rfind("reference", 0) == 0) {
+        step.kernel = on_host(std::move(step.kernel), node, request, constants);
+      }
       scratch_bytes_ = std::max(scratch_bytes_, step.kernel->scratch_bytes());
       owned_bytes_ += step.kernel->owned_bytes();
 
@@ -444,6 +485,12 @@ class Plan {
 
   // A dynamic step: slots now, the kernel when it runs.
   void add_dynamic_step(const Node& node, const opt::DynamicStep& dynamic) {
+    if (device_) {
+      throw node.error(Errc::unsupported, "backend '" + backend_->name +
+                                              "' cannot run data-dependent shapes yet (" +
+                                              dynamic.why + ")")
+          .op(node.op);
+    }
     Step step;
     step.node = dynamic.node;
     step.threads = options_.threads;
@@ -482,6 +529,7 @@ class Plan {
       const auto start = std::chrono::steady_clock::now();
       run_step(s, instance, made, threads);
       if (backend_->finish) backend_->finish();
+      if (device_) device_->wait(instance.queue_.get());
       (*step_ms)[s] +=
           std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
               .count();
@@ -507,8 +555,9 @@ class Plan {
     KernelArgs args;
     args.inputs = in.data();
     args.outputs = out.data();
-    args.scratch = instance.scratch_.raw();
+    args.scratch = instance.scratch_at_;
     args.state = instance.states_[s].get();
+    args.queue = instance.queue_.get();
     step.kernel->run(args);
   }
 
@@ -540,6 +589,135 @@ class Plan {
       slots[static_cast<std::size_t>(slot)] = t.raw();
       made[static_cast<std::size_t>(slots_[static_cast<std::size_t>(slot)].index)] = std::move(t);
     }
+  }
+
+  // ---- Device backends ----------------------------------------------------------------------
+
+  static constexpr std::size_t kDeviceAlignment = 256;
+  static std::size_t device_aligned(std::size_t n) {
+    return (n + kDeviceAlignment - 1) / kDeviceAlignment * kDeviceAlignment;
+  }
+  static std::size_t byte_count(const TensorType& t) {
+    return static_cast<std::size_t>(t.shape.num_elements()) * dtype_size(t.dtype);
+  }
+
+  // A fallback kernel of a device backend, run on the host between copies.
+  KernelPtr on_host(KernelPtr kernel, const Node& node, const KernelRequest& request,
+                    const std::vector<Tensor>& constants) {
+    std::vector<std::size_t> in_bytes, out_bytes;
+    std::vector<const void*> host_constants;
+    for (std::size_t k = 0; k < request.inputs.size(); ++k) {
+      in_bytes.push_back(byte_count(request.inputs[k]));
+      host_constants.push_back(constants[k].valid() ? constants[k].raw() : nullptr);
+    }
+    for (const TensorType& t : node.outputs) out_bytes.push_back(byte_count(t));
+    auto wrapped = std::make_unique<HostFallbackKernel>(
+        std::move(kernel), *device_, std::move(in_bytes), std::move(host_constants),
+        std::move(out_bytes), request.output_aliases);
+    copies_ += wrapped->copies();
+    return wrapped;
+  }
+
+  // Copies every constant slot to the device once, into one allocation the plan owns. Without a
+  // device the plan stays printable; make_instance() says why it cannot run.
+  void upload_constants() {
+    copies_ += input_slots_.size() + outputs_.size();
+    if (device_->unavailable) no_device_ = device_->unavailable();
+    if (!no_device_.empty()) return;
+    std::vector<std::pair<int, std::size_t>> constants;  // slot, bytes
+    std::vector<bool> seen(slots_.size(), false);  // views and defaults share a constant's slot
+    for (const auto& [value, id] : value_slot_) {
+      Slot& slot = slots_[static_cast<std::size_t>(id)];
+      if (slot.kind != Slot::constant || seen[static_cast<std::size_t>(id)]) continue;
+      seen[static_cast<std::size_t>(id)] = true;
+      slot.device_offset = constant_bytes_;
+      const std::size_t bytes = byte_count(graph_.type_of(value));
+      constants.emplace_back(id, bytes);
+      constant_bytes_ += device_aligned(std::max<std::size_t>(bytes, 1));
+    }
+    device_constants_ = device_allocation(std::max<std::size_t>(constant_bytes_, 1));
+    auto* base = static_cast<std::byte*>(device_constants_.get());
+    for (const auto& [id, bytes] : constants) {
+      const Slot& slot = slots_[static_cast<std::size_t>(id)];
+      if (bytes > 0) device_->to_device(base + slot.device_offset, slot.data, bytes, nullptr);
+    }
+  }
+
+  std::shared_ptr<void> device_allocation(std::size_t bytes) const {
+    const DeviceHooks* device = device_;
+    return std::shared_ptr<void>(device->allocate(bytes), [device](void* p) { device->release(p); });
+  }
+
+  // An Instance in device memory: arena, scratch, the graph's inputs and its outputs in one
+  // allocation, laid out in that order, and a queue of its own.
+  std::unique_ptr<Instance> make_device_instance() const {
+    if (!no_device_.empty()) {
+      throw Error(Errc::unsupported, "backend '" + backend_->name + "': " + no_device_);
+    }
+    std::size_t total = device_aligned(static_cast<std::size_t>(memory_.arena_bytes));
+    const std::size_t scratch_at = total;
+    total += device_aligned(scratch_bytes_ + 1);
+    std::vector<std::size_t> input_at, output_at;
+    for (const Graph::Port& port : graph_.inputs()) {
+      input_at.push_back(total);
+      total += device_aligned(byte_count(graph_.type_of(port.value)) + 1);
+    }
+    for (const OutputBuffer& b : output_buffers_) {
+      output_at.push_back(total);
+      total += device_aligned(byte_count(b.type) + 1);
+    }
+    auto instance = std::make_unique<Instance>();
+    instance->device_memory_ = device_allocation(total);
+    const DeviceHooks* device = device_;
+    instance->queue_ =
+        std::shared_ptr<void>(device->make_queue(), [device](void* q) { device->drop_queue(q); });
+    auto* base = static_cast<std::byte*>(instance->device_memory_.get());
+    auto* constants = static_cast<std::byte*>(device_constants_.get());
+    instance->scratch_at_ = base + scratch_at;
+    instance->slots_.assign(slots_.size(), nullptr);
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      const Slot& slot = slots_[s];
+      if (slot.kind == Slot::arena) instance->slots_[s] = base + slot.offset;
+      if (slot.kind == Slot::constant) instance->slots_[s] = constants + slot.device_offset;
+      if (slot.kind == Slot::output) {
+        instance->slots_[s] = base + output_at[static_cast<std::size_t>(slot.index)];
+      }
+    }
+    for (std::size_t i = 0; i < input_slots_.size(); ++i) {
+      instance->device_inputs_.push_back(base + input_at[i]);
+    }
+    for (const Step& step : steps_) {
+      instance->states_.push_back(step.kernel ? step.kernel->make_state() : nullptr);
+      instance->step_inputs_.emplace_back(step.inputs.size(), nullptr);
+      instance->step_outputs_.emplace_back(step.outputs.size(), nullptr);
+    }
+    return instance;
+  }
+
+  // run() on a device backend: inputs in, every step queued, outputs out, then one wait.
+  std::vector<Tensor> run_on_device(Instance& instance, const std::vector<Tensor>& inputs,
+                                    std::vector<double>* step_ms) const {
+    std::vector<void*>& slots = instance.slots_;
+    void* queue = instance.queue_.get();
+    for (std::size_t i = 0; i < input_slots_.size(); ++i) {
+      const Tensor& t = i < inputs.size() ? inputs[i] : Tensor();
+      if (!t.valid()) {
+        slots[input_slots_[i].slot] = slots[input_slots_[i].fallback];
+        continue;
+      }
+      slots[input_slots_[i].slot] = instance.device_inputs_[i];
+      if (t.byte_size() > 0) device_->to_device(instance.device_inputs_[i], t.raw(), t.byte_size(), queue);
+    }
+    run_steps(instance, step_ms);
+    std::vector<Tensor> results;
+    results.reserve(outputs_.size());
+    for (const OutputPort& port : outputs_) {
+      results.emplace_back(port.type.dtype, port.type.shape);
+      Tensor& t = results.back();
+      if (t.byte_size() > 0) device_->to_host(t.raw(), slots[port.slot], t.byte_size(), queue);
+    }
+    device_->wait(queue);
+    return results;
   }
 
   // The input whose arena bytes output slot `out` overwrites (the memory plan's in-place
@@ -579,6 +757,11 @@ class Plan {
   std::size_t scratch_bytes_ = 0;
   std::size_t owned_bytes_ = 0;
   int dynamic_slots_ = 0;                          // tensors dynamic steps make per run
+  const DeviceHooks* device_ = nullptr;  // the backend's, when its buffers are device memory
+  std::string no_device_;                // why the device cannot be used, or ""
+  std::shared_ptr<void> device_constants_;  // every constant slot's bytes, uploaded once
+  std::size_t constant_bytes_ = 0;
+  std::size_t copies_ = 0;  // host-device copies per run
   std::optional<OnDemandKernels> dynamic_kernels_;  // the kernels of dynamic steps
 };
 

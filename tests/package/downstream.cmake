@@ -12,3 +12,8 @@ if(TARGET kiln::onednn)
   target_link_libraries(kiln_downstream PRIVATE kiln::onednn kiln_downstream_plugin)
   target_compile_definitions(kiln_downstream PRIVATE KILN_DOWNSTREAM_WITH_CPU)
 endif()
+# With kiln::cuda, the program registers `cuda` too (no GPU needed to link or to check that).
+if(TARGET kiln::cuda)
+  target_link_libraries(kiln_downstream PRIVATE kiln::cuda)
+  target_compile_definitions(kiln_downstream PRIVATE KILN_DOWNSTREAM_WITH_CUDA)
+endif()

@@ -7,6 +7,13 @@
 #include <string>
 #include <vector>
 
+// The backends this program links, after `reference`'s place in the order (most preferred first).
+#if defined(KILN_DOWNSTREAM_WITH_CUDA)
+const std::string kCudaName = "cuda ";
+#else
+const std::string kCudaName;
+#endif
+
 #if defined(KILN_DOWNSTREAM_WITH_CPU)
 std::string downstream_plugin_kernel();  // downstream_plugin.cpp, a shared library
 
@@ -15,8 +22,8 @@ std::string downstream_plugin_kernel();  // downstream_plugin.cpp, a shared libr
 bool check_cpu_backend() {
   std::string names;
   for (const kiln::BackendDef* def : kiln::registered_backends()) names += def->name + " ";
-  if (names != "cpu reference ") {
-    std::cerr << "registered backends: " << names << "(expected cpu and reference)\n";
+  if (names != "cpu reference " + kCudaName) {
+    std::cerr << "registered backends: " << names << "(expected cpu, reference " << kCudaName << ")\n";
     return false;
   }
   const std::string kernel = downstream_plugin_kernel();
@@ -54,6 +61,15 @@ int main() {
     std::cout << "kiln downstream: AddV2 " << out[0] << '\n';
 #if defined(KILN_DOWNSTREAM_WITH_CPU)
     if (!check_cpu_backend()) return 1;
+#endif
+#if defined(KILN_DOWNSTREAM_WITH_CUDA)
+    // Linking kiln::cuda registers `cuda`, never as the default; no GPU is needed for that.
+    const kiln::BackendDef* cuda = kiln::find_backend("cuda");
+    if (cuda == nullptr || !cuda->device.present() || kiln::default_backend().name() == "cuda") {
+      std::cerr << "kiln::cuda did not register a device backend `cuda` below the default\n";
+      return 1;
+    }
+    std::cout << "kiln downstream: backend cuda with " << cuda->ops().size() << " kernels\n";
 #endif
     return 0;
   } catch (const std::exception& e) {
