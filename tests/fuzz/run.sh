@@ -30,8 +30,7 @@ run bash examples/setup.sh --fuzz  # clang and libFuzzer, with the build's packa
 # targets run the reference backend.
 run cmake -S . -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DKILN_FUZZ=ON -DKILN_BUILD_TESTS=OFF \
   -DKILN_WITH_ONEDNN=OFF -DKILN_CUDA=OFF -DKILN_BUILD_EXAMPLES=OFF -DKILN_BUILD_BENCH=OFF \
-  -DKILN_INSTALL=OFF \
-  -DKILN_WARNINGS=ON
+  -DKILN_INSTALL=OFF -DKILN_WARNINGS=ON
 start=$(date +%s)
 run cmake --build "$build" -j2 --target kiln_fuzzers
 echo "fuzz: build took $(( $(date +%s) - start )) s"
