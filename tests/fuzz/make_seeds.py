@@ -7,8 +7,9 @@ Seeds are kept small (a few KiB to a few tens of KiB): libFuzzer runs each input
 a 150 KiB SavedModel makes a protobuf target ten times slower than a 5 KiB one. Sources:
   graphdef, graphdef_text  tests/fuzz/graphdef_seeds/*.pbtxt (hand-made, encoded with protoc)
                            and the frozen graphs among the fixtures up to 12 KiB
-  saved_model              tests/fuzz/saved_model_seeds/*.pbtxt and the smallest fixture
-                           SavedModels, each packed as one archive (fuzz_files.hpp)
+  saved_model              tests/fuzz/saved_model_seeds/*.pbtxt (as .pb and as .pbtxt) and
+                           the smallest SavedModels of each fixture folder, each packed as one
+                           archive (fuzz_files.hpp)
   bundle                   the variables/ of the smallest fixture SavedModels, as archives
   npy                      small fixture .npy files and a few made here (every dtype, v2 header)
   ir_run                   tests/fuzz/ir_seeds/*.kir and the IR texts quoted in the C++ tests
@@ -30,8 +31,8 @@ PROTO_ROOT = ROOT / "importers"
 ARCHIVE_MARKER = b"\x01KF:"
 
 MAX_GRAPH_BYTES = 12 << 10     # frozen graphs from the fixtures
-MAX_MODEL_BYTES = 28 << 10     # a whole SavedModel archive
-MAX_MODELS = 8
+MAX_MODEL_BYTES = 40 << 10     # a whole SavedModel archive
+MAX_MODELS_PER_GROUP = 3       # the smallest of each fixture folder: layers, control flow, ...
 MAX_NPY_BYTES = 4 << 10
 MAX_NPY = 24
 
@@ -90,16 +91,22 @@ def model_files(folder):
 
 def saved_model_seeds(out):
     for text_file in sorted((FUZZ / "saved_model_seeds").glob("*.pbtxt")):
-        pb = protoc("encode", "SavedModel", "saved_model.proto", text_file.read_bytes())
+        text = text_file.read_bytes()
+        pb = protoc("encode", "SavedModel", "saved_model.proto", text)
         write(out / "saved_model", text_file.stem, archive([("saved_model.pb", pb)]))
-    models = []
+        write(out / "saved_model", text_file.stem + "_text", archive([("saved_model.pbtxt", text)]))
+    groups = {}
     for pb in FIXTURES.rglob("saved_model.pb"):
         members = model_files(pb.parent)
         size = sum(len(data) for _, data in members)
         if size <= MAX_MODEL_BYTES:
-            models.append((size, pb.parent, members))
-    models.sort(key=lambda m: (m[0], str(m[1])))
-    for _, folder, members in models[:MAX_MODELS]:
+            group = pb.relative_to(FIXTURES).parts[0]
+            groups.setdefault(group, []).append((size, str(pb.parent), members))
+    models = []
+    for group in sorted(groups):
+        models += sorted(groups[group], key=lambda m: m[:2])[:MAX_MODELS_PER_GROUP]
+    for _, folder, members in models:
+        folder = pathlib.Path(folder)
         write(out / "saved_model", safe_name(folder), archive(members))
         variables = [(name[len("variables/"):], data) for name, data in members
                      if name.startswith("variables/")]

@@ -81,6 +81,35 @@ TEST_CASE("fuzz: a Placeholder given a region is an invalid graph, not undefined
      {"node has regions, but its op takes none", "node 'x'", "op 'Placeholder'"});
 }
 
+TEST_CASE("fuzz: archives split at the marker, and names that could leave the folder are dropped") {
+  const std::string archive = fuzz::make_archive({{"saved_model.pb", "ab"},
+                                                  {"../outside", "x"},
+                                                  {"/absolute", "y"},
+                                                  {"variables/variables.index", "\x01\n"}});
+  const std::vector<fuzz::Member> members = fuzz::split_archive("ignored" + archive);
+  REQUIRE(members.size() == 2);
+  CHECK(members[0].name == "saved_model.pb");
+  CHECK(members[0].bytes == "ab");
+  CHECK(members[1].name == "variables/variables.index");
+  CHECK(members[1].bytes == "\x01\n");
+}
+
+TEST_CASE("fuzz: hand-made inputs through the targets' code end in errors naming the culprit") {
+  require_error([] { fuzz::saved_model(""); }, Errc::not_found,
+                {"no saved_model.pb or saved_model.pbtxt"});
+  require_error([] { fuzz::bundle(fuzz::make_archive({{"variables.index", ""}})); },
+                Errc::parse_error, {"too small to be a TensorBundle index", "variables.index"});
+  // Shape (10^9,) of float32 with 8 bytes of data.
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1000000000,), }";
+  header += std::string(64 - (10 + header.size() + 1) % 64, ' ') + "\n";
+  const std::string npy = std::string("\x93NUMPY\x01\x00", 8) +
+                          static_cast<char>(header.size()) + '\0' + header + std::string(8, '\0');
+  require_error([&] { fuzz::npy(npy); }, Errc::parse_error,
+                {"data size does not match", "expected 4000000000 bytes, found 8 bytes"});
+  require_error([] { fuzz::graphdef("\x0a\x7f\x0a\x01x", false); }, Errc::parse_error,
+                {"not a valid GraphDef", "node[0]", "graph.pb"});
+}
+
 // Every committed crash input, through the code of the target that found it: it may load, or
 // fail with a kiln::Error, but not with Errc::internal (a broken invariant) nor anything else.
 TEST_CASE("fuzz: every committed crash input ends in a kiln::Error or a result") {
