@@ -202,7 +202,9 @@ class Plan {
   // share its buffer with an input (a loop variable the body passes through, or updates in
   // place): the bytes are then already where they belong.
   void run_into(Instance& instance, const void* const* inputs, void* const* outputs) const {
-    if (device_) throw Error(Errc::unsupported, "run_into() takes host buffers: not on a device backend");
+    if (device_) {
+      throw Error(Errc::unsupported, "run_into() takes host buffers: not on a device backend");
+    }
     std::vector<void*>& slots = instance.slots_;
     for (std::size_t i = 0; i < input_slots_.size(); ++i) {
       slots[input_slots_[i].slot] = const_cast<void*>(inputs[i]);
@@ -279,8 +281,8 @@ class Plan {
     enum Kind { arena, constant, input, output, dynamic } kind = arena;
     std::int64_t offset = 0;     // arena
     const void* data = nullptr;  // constant
-    std::size_t device_offset = 0;  // a device backend's: constant, input or output
-    int index = 0;               // input port, output buffer, or tensor made by a dynamic step
+    std::size_t device_offset = 0;  // constant, on a device backend: where its upload lives
+    int index = 0;                  // input port, output buffer, or tensor made by a dynamic step
   };
   struct Step {
     NodeId node;
@@ -706,7 +708,9 @@ class Plan {
         continue;
       }
       slots[input_slots_[i].slot] = instance.device_inputs_[i];
-      if (t.byte_size() > 0) device_->to_device(instance.device_inputs_[i], t.raw(), t.byte_size(), queue);
+      if (t.byte_size() > 0) {
+        device_->to_device(instance.device_inputs_[i], t.raw(), t.byte_size(), queue);
+      }
     }
     run_steps(instance, step_ms);
     std::vector<Tensor> results;

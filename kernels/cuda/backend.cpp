@@ -20,6 +20,7 @@ const KernelFactoryTable& kernel_table() {
     add_reduce_kernels(t);
     add_pool_kernels(t);
     add_transpose_kernels(t);
+    add_concat_kernels(t);
     return t;
   }();
   return table;

@@ -14,5 +14,6 @@ void add_row_kernels(KernelFactoryTable& table);          // rows.cpp
 void add_reduce_kernels(KernelFactoryTable& table);       // reduce.cpp
 void add_pool_kernels(KernelFactoryTable& table);         // pool.cpp
 void add_transpose_kernels(KernelFactoryTable& table);    // transpose.cpp
+void add_concat_kernels(KernelFactoryTable& table);       // concat.cpp
 
 }  // namespace kiln::cuda_kernels

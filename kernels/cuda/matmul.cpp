@@ -56,6 +56,7 @@ KernelPtr make_matmul(const KernelRequest& request) {
   g.m = out.dim(-2);
   g.n = out.dim(-1);
   g.k = g.trans_a ? a.dim(-2) : a.dim(-1);
+  if (g.k == 0) return request.decline("an empty inner dimension");
   g.batch = batch_of(out);
   const i64 batch_a = batch_of(a), batch_b = batch_of(b);
   if ((batch_a != 1 && batch_a != g.batch) || (batch_b != 1 && batch_b != g.batch)) {

@@ -124,7 +124,7 @@ TEST_CASE("cuda convolutions match the reference", "[cuda][kernels]") {
       {1, 2});
 }
 
-TEST_CASE("cuda pooling, softmax, layer norm, reductions and transpose match the reference",
+TEST_CASE("cuda pooling, softmax, layer norm, reductions, transpose, concat match the reference",
           "[cuda][kernels]") {
   DeviceRuns runs;
   const Tensor x = random_tensor({2, 7, 6, 3}, 40);
@@ -152,6 +152,14 @@ TEST_CASE("cuda pooling, softmax, layer norm, reductions and transpose match the
   }
   runs +=
       check_cuda_kernel("Transpose", {x, Tensor::from<std::int32_t>({4}, {0, 3, 1, 2})}, {}, {1});
+  // Concatenation is byte copies: any dtype.
+  const Tensor y = random_tensor({2, 7, 2, 3}, 44);
+  const Attrs two = {{"N", std::int64_t{2}}, {"T", DType::float32}};
+  runs += check_cuda_kernel("ConcatV2", {x, y, Tensor::from<std::int32_t>({}, {2})}, two, {2});
+  runs += check_cuda_kernel("ConcatV2", {x, x, Tensor::from<std::int32_t>({}, {-1})}, two, {2});
+  const Tensor ints = Tensor::from<std::int32_t>({2, 2}, {1, 2, 3, 4});
+  runs += check_cuda_kernel("ConcatV2", {ints, ints, Tensor::from<std::int32_t>({}, {0})},
+                            {{"N", std::int64_t{2}}, {"T", DType::int32}}, {2});
 }
 
 TEST_CASE("requests the cuda kernels do not cover fall back, saying why", "[cuda][kernels]") {
@@ -160,10 +168,10 @@ TEST_CASE("requests the cuda kernels do not cover fall back, saying why", "[cuda
   CHECK(test::prepare_on_cuda(add, {ints, ints}).kernel->implementation() ==
         "reference (float32 only)");
   const Tensor x = random_tensor({2, 3}, 50);
-  const Node concat = test::make_node("ConcatV2", {{"N", std::int64_t{2}}, {"T", DType::float32}},
-                                      {x, x, Tensor::from<std::int32_t>({}, {0})});
-  CHECK(test::prepare_on_cuda(concat, {x, x, Tensor::from<std::int32_t>({}, {0})}, {2})
-            .kernel->implementation() == "reference (no cuda kernel)");
+  const Tensor paddings = Tensor::from<std::int32_t>({2, 2}, {1, 1, 0, 2});
+  const Node pad = test::make_node("Pad", {}, {x, paddings});
+  CHECK(test::prepare_on_cuda(pad, {x, paddings}, {1}).kernel->implementation() ==
+        "reference (no cuda kernel)");
 }
 
 }  // namespace KILN_TEST_FILE
