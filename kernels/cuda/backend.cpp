@@ -21,6 +21,8 @@ const KernelFactoryTable& kernel_table() {
     add_pool_kernels(t);
     add_transpose_kernels(t);
     add_concat_kernels(t);
+    add_slice_kernels(t);
+    add_pad_kernels(t);
     return t;
   }();
   return table;

@@ -15,5 +15,7 @@ void add_reduce_kernels(KernelFactoryTable& table);       // reduce.cpp
 void add_pool_kernels(KernelFactoryTable& table);         // pool.cpp
 void add_transpose_kernels(KernelFactoryTable& table);    // transpose.cpp
 void add_concat_kernels(KernelFactoryTable& table);       // concat.cpp
+void add_slice_kernels(KernelFactoryTable& table);        // slice.cpp
+void add_pad_kernels(KernelFactoryTable& table);          // pad.cpp
 
 }  // namespace kiln::cuda_kernels

@@ -75,14 +75,29 @@ struct ReduceIndex {
 void reduce(Reduce op, const float* x, float* y, i64 outputs, const ReduceIndex& index,
             cudaStream_t stream);
 
-// ---- transpose.cu -----------------------------------------------------------------------------
-// y has dimensions `dims`; its element at coordinates c reads x at sum(c[d] * strides[d]).
+// ---- gather.cu: data movement, any dtype (only the element size matters: 1, 2, 4 or 8) ------
+// y has dimensions `dims`; its element at coordinates c reads x at offset + sum(c[d] * strides[d])
+// (strides may be negative: a reversed StridedSlice).
 struct Gather {
   int rank = 0;
   i64 dims[kMaxRank] = {};
   i64 strides[kMaxRank] = {};
+  i64 offset = 0;
 };
-void transpose(const float* x, float* y, i64 n, const Gather& index, cudaStream_t stream);
+void gather(const void* x, void* y, i64 n, const Gather& index, int element_bytes,
+            cudaStream_t stream);
+
+// y has dimensions `dims`; element c reads x at c - before where that lies inside `in_dims`, and
+// is zero elsewhere.
+struct Padding {
+  int rank = 0;
+  i64 dims[kMaxRank] = {};
+  i64 before[kMaxRank] = {};
+  i64 in_dims[kMaxRank] = {};
+  i64 in_strides[kMaxRank] = {};
+};
+void pad(const void* x, void* y, i64 n, const Padding& padding, int element_bytes,
+         cudaStream_t stream);
 
 // ---- window.cu: NHWC convolutions' patches, depthwise convolution, pooling --------------------
 struct Window {

@@ -162,6 +162,36 @@ TEST_CASE("cuda pooling, softmax, layer norm, reductions, transpose, concat matc
                             {{"N", std::int64_t{2}}, {"T", DType::int32}}, {2});
 }
 
+TEST_CASE("cuda transpose, slices and padding move any dtype", "[cuda][kernels]") {
+  DeviceRuns runs;
+  const Tensor x = random_tensor({2, 7, 6, 3}, 60);
+  auto ints = [](const std::vector<std::int32_t>& v) {
+    Tensor t(DType::int32, Shape{static_cast<std::int64_t>(v.size())});
+    std::copy(v.begin(), v.end(), t.data<std::int32_t>());
+    return t;
+  };
+  runs += check_cuda_kernel("Slice", {x, ints({1, 2, 0, 1}), ints({1, 3, -1, 2})}, {}, {1, 2});
+  const Attrs no_masks = {{"begin_mask", std::int64_t{0}},
+                          {"end_mask", std::int64_t{0}},
+                          {"ellipsis_mask", std::int64_t{0}},
+                          {"new_axis_mask", std::int64_t{0}},
+                          {"shrink_axis_mask", std::int64_t{0}}};
+  runs += check_cuda_kernel("StridedSlice",
+                            {x, ints({0, 1, 5, 0}), ints({2, 7, 0, 3}), ints({1, 2, -2, 1})},
+                            no_masks, {1, 2, 3});
+  Attrs shrink = no_masks;
+  shrink["shrink_axis_mask"] = std::int64_t{1};  // x[1, ...] drops the batch axis
+  runs += check_cuda_kernel("StridedSlice",
+                            {x, ints({1, 0, 0, 0}), ints({2, 7, 6, 3}), ints({1, 1, 1, 1})}, shrink,
+                            {1, 2, 3});
+  const Tensor paddings = Tensor::from<std::int32_t>({4, 2}, {0, 0, 1, 2, 2, 1, 0, 0});
+  runs += check_cuda_kernel("Pad", {x, paddings}, {}, {1});
+  const Tensor labels = Tensor::from<std::int64_t>({2, 3}, {1, 2, 3, 4, 5, 6});
+  runs += check_cuda_kernel("Transpose", {labels, ints({1, 0})}, {}, {1});
+  runs +=
+      check_cuda_kernel("Pad", {labels, Tensor::from<std::int32_t>({2, 2}, {1, 0, 0, 1})}, {}, {1});
+}
+
 TEST_CASE("requests the cuda kernels do not cover fall back, saying why", "[cuda][kernels]") {
   const Tensor ints = Tensor::from<std::int32_t>({3}, {1, 2, 3});
   const Node add = test::make_node("AddV2", {}, {ints, ints});
@@ -169,8 +199,9 @@ TEST_CASE("requests the cuda kernels do not cover fall back, saying why", "[cuda
         "reference (float32 only)");
   const Tensor x = random_tensor({2, 3}, 50);
   const Tensor paddings = Tensor::from<std::int32_t>({2, 2}, {1, 1, 0, 2});
-  const Node pad = test::make_node("Pad", {}, {x, paddings});
-  CHECK(test::prepare_on_cuda(pad, {x, paddings}, {1}).kernel->implementation() ==
+  const Node mirror =
+      test::make_node("MirrorPad", {{"mode", std::string("REFLECT")}}, {x, paddings});
+  CHECK(test::prepare_on_cuda(mirror, {x, paddings}, {1}).kernel->implementation() ==
         "reference (no cuda kernel)");
 }
 
