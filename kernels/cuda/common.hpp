@@ -43,4 +43,24 @@ Broadcast broadcast_index(const Shape& a, const Shape& b, const Shape& out);
 // input `allowed` (-1: none): a kernel that reads its inputs while writing declines these.
 bool aliases_other_than(const KernelRequest& request, int allowed);
 
+// The launchers' window from the catalogue's convolution or pooling geometry, which name the
+// input, output, kernel, strides and padding alike; a convolution adds its dilation.
+template <class Geometry>
+Window window_of(const Geometry& g, i64 channels) {
+  Window w;
+  w.batch = g.batch;
+  w.height = g.in_h;
+  w.width = g.in_w;
+  w.channels = channels;
+  w.out_height = g.h.out;
+  w.out_width = g.w.out;
+  w.kernel_h = g.k_h;
+  w.kernel_w = g.k_w;
+  w.stride_h = g.attrs.stride_h;
+  w.stride_w = g.attrs.stride_w;
+  w.pad_top = g.h.pad_before;
+  w.pad_left = g.w.pad_before;
+  return w;
+}
+
 }  // namespace kiln::cuda_kernels

@@ -16,22 +16,10 @@ namespace {
 // Larger patch matrices fall back rather than ask for that much scratch.
 constexpr i64 kMaxPatchBytes = i64{1} << 30;
 
-Window window_of(const ops::nn::ConvGeometry& g) {
-  Window w;
-  w.batch = g.batch;
-  w.height = g.in_h;
-  w.width = g.in_w;
-  w.channels = g.in_c;
-  w.out_height = g.h.out;
-  w.out_width = g.w.out;
-  w.kernel_h = g.k_h;
-  w.kernel_w = g.k_w;
-  w.stride_h = g.attrs.stride_h;
-  w.stride_w = g.attrs.stride_w;
+Window conv_window(const ops::nn::ConvGeometry& g) {
+  Window w = window_of(g, g.in_c);
   w.dilation_h = g.attrs.dilation_h;
   w.dilation_w = g.attrs.dilation_w;
-  w.pad_top = g.h.pad_before;
-  w.pad_left = g.w.pad_before;
   return w;
 }
 
@@ -115,7 +103,7 @@ KernelPtr make_conv(const KernelRequest& request) {
       depthwise ? ops::nn::depthwise_geometry(ctx) : ops::nn::conv2d_geometry(ctx);
   if (g.attrs.layout.c != 3) return request.decline("NHWC only");
   if (!depthwise && g.groups != 1) return request.decline("grouped convolution");
-  const Window w = window_of(g);
+  const Window w = conv_window(g);
   FusedEpilogue epilogue;
   std::string why;
   if (!fused_epilogue(request, /*into_product=*/!depthwise, epilogue, why)) {

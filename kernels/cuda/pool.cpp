@@ -33,19 +33,7 @@ KernelPtr make_pool(const KernelRequest& request) {
   const InferContext ctx(request.node, request.inputs, request.constants);
   const ops::nn::PoolGeometry g = ops::nn::pool_geometry(ctx, /*allow_explicit=*/max);
   if (g.attrs.layout.c != 3) return request.decline("NHWC only");
-  Window w;
-  w.batch = g.batch;
-  w.height = g.in_h;
-  w.width = g.in_w;
-  w.channels = g.channels;
-  w.out_height = g.h.out;
-  w.out_width = g.w.out;
-  w.kernel_h = g.k_h;
-  w.kernel_w = g.k_w;
-  w.stride_h = g.attrs.stride_h;
-  w.stride_w = g.attrs.stride_w;
-  w.pad_top = g.h.pad_before;
-  w.pad_left = g.w.pad_before;
+  const Window w = window_of(g, g.channels);
   return std::make_unique<PoolKernel>(w, max);
 }
 
