@@ -86,7 +86,8 @@ TEST_CASE("fuzz: archives split at the marker, and names that could leave the fo
                                                   {"../outside", "x"},
                                                   {"/absolute", "y"},
                                                   {"variables/variables.index", "\x01\n"}});
-  const std::vector<fuzz::Member> members = fuzz::split_archive("ignored" + archive);
+  const std::string input = "ignored" + archive;  // the members' bytes are views into it
+  const std::vector<fuzz::Member> members = fuzz::split_archive(input);
   REQUIRE(members.size() == 2);
   CHECK(members[0].name == "saved_model.pb");
   CHECK(members[0].bytes == "ab");
