@@ -40,16 +40,19 @@ class EagerInterpreter {
  public:
   // Verifies the graph and plans the run: which nodes are needed, and when each value dies.
   // `threads` is the thread count the backend's kernels get (0: the runtime's default);
-  // `max_loop_iterations` bounds each run of a loop (exceeding it is a kiln::Error).
+  // `max_loop_iterations` bounds each run of a loop and `max_output_bytes` the outputs of each
+  // node (exceeding either is a kiln::Error).
   explicit EagerInterpreter(const Graph& graph, Backend backend = Backend::reference,
                             int threads = 0,
-                            std::int64_t max_loop_iterations = reference::kDefaultMaxLoopIterations)
+                            std::int64_t max_loop_iterations = reference::kDefaultMaxLoopIterations,
+                            std::int64_t max_output_bytes = kDefaultMaxOutputBytes)
       : graph_(graph),
         max_loop_iterations_(max_loop_iterations),
+        max_output_bytes_(max_output_bytes),
         backend_(backend),
         def_(&require_backend(backend)),
         threads_(def_->threads.resolve(threads)),
-        kernels_(*def_, threads_) {
+        kernels_(*def_, threads_, max_output_bytes) {
     // Node by node means host tensors between nodes: a device backend runs compiled plans only.
     if (def_->device.present()) {
       throw Error(Errc::unsupported, "backend '" + def_->name +
@@ -178,7 +181,8 @@ class EagerInterpreter {
       Step step{id, {}, {}};
       for (const std::shared_ptr<const Graph>& region : graph_.node(id).regions) {
         regions_[id].push_back(
-            std::make_shared<const EagerInterpreter>(*region, backend_, threads_, max_loop_iterations_));
+            std::make_shared<const EagerInterpreter>(*region, backend_, threads_, max_loop_iterations_,
+                                                    max_output_bytes_));
       }
       for (Value in : graph_.node(id).inputs) {
         last_reader[in] = steps_.size();
@@ -227,6 +231,7 @@ class EagerInterpreter {
 
   Graph graph_;  // a copy: constants are shared handles, so this is cheap and lifetime-safe
   std::int64_t max_loop_iterations_;
+  std::int64_t max_output_bytes_;
   Backend backend_;
   const BackendDef* def_;  // the registry's entry for backend_
   int threads_ = 0;

@@ -23,22 +23,29 @@
 
 namespace kiln {
 
+// The most bytes one node's outputs may take when they are sized as it runs (here: every node
+// of the eager interpreter, a plan's dynamic steps). A shape computed from garbage, such as a
+// Fill to 10^10 elements, must fail with a kiln::Error before anything is allocated. Compiled
+// plans answer to Options::max_arena_bytes, which also sets this limit; the default is the same.
+inline constexpr std::int64_t kDefaultMaxOutputBytes = std::int64_t{8} << 30;
+
 class OnDemandKernels {
  public:
   // How many input-shape combinations of one node keep a prepared kernel.
   static constexpr std::size_t kShapesPerNode = 8;
 
   // `threads`: the thread count a run has (resolved: > 0, or 1 without thread control).
-  OnDemandKernels(const BackendDef& backend, int threads) : backend_(&backend), threads_(threads) {}
+  OnDemandKernels(const BackendDef& backend, int threads,
+                  std::int64_t max_output_bytes = kDefaultMaxOutputBytes)
+      : backend_(&backend), threads_(threads), max_output_bytes_(max_output_bytes) {}
 
   // Runs `node` (node `id` of its graph: the cache key) on `inputs`. `constant[i]` says input i
   // is a constant, whose value the kernel may prepare with (weights reordered once).
   std::vector<Tensor> run(NodeId id, const Node& node, const std::vector<Tensor>& inputs,
                           const std::vector<bool>& constant) const {
     const OpDef& def = op_catalogue().at(node);
-    if (backend_->name == "reference" || node.op == "Const" || node.op == "Placeholder" ||
-        def.forwards_inputs) {
-      return reference::evaluate(node, inputs);  // nothing to prepare, or nothing to compute
+    if (node.op == "Const" || node.op == "Placeholder" || def.forwards_inputs) {
+      return reference::evaluate(node, inputs);  // nothing to compute
     }
     std::vector<TensorType> types;
     std::vector<const Tensor*> values;
@@ -47,6 +54,8 @@ class OnDemandKernels {
       values.push_back(&t);
     }
     const std::vector<TensorType> out_types = infer_node(node, types, values);
+    check_output_bytes(node, out_types);
+    if (backend_->name == "reference") return reference::evaluate(node, inputs);  // no preparing
     // Tensor lists live beside a tensor's bytes, where no backend's kernel (which sees bytes
     // only) reaches: the reference kernels, which see whole tensors, handle them everywhere.
     auto is_list = [](const TensorType& t) { return t.dtype == DType::variant; };
@@ -85,6 +94,23 @@ class OnDemandKernels {
   }
 
  private:
+  // Throws before allocating when the outputs inference sized exceed the limit. A size still
+  // unknown (a data-dependent op on the reference backend) is sized by the kernel itself.
+  void check_output_bytes(const Node& node, const std::vector<TensorType>& out_types) const {
+    std::int64_t total = 0;
+    for (const TensorType& t : out_types) {
+      if (!t.shape.is_fully_known() || t.dtype == DType::variant) continue;
+      total = checked_add(total, checked_mul(t.shape.num_elements(),
+                                             static_cast<std::int64_t>(dtype_size(t.dtype))));
+    }
+    if (total > max_output_bytes_) {
+      throw node.error(Errc::limit_exceeded, "the node's outputs are larger than the limit")
+          .expected("at most " + std::to_string(max_output_bytes_) +
+                    " bytes (Options::max_arena_bytes)")
+          .found(std::to_string(total) + " bytes");
+    }
+  }
+
   // The kernel of node `id` for these input and output types, prepared on first use. The output
   // types belong in the key: a data-dependent op (Where) meets other output sizes with the same
   // input shapes, and a kernel is prepared for exactly one.
@@ -126,6 +152,7 @@ class OnDemandKernels {
 
   const BackendDef* backend_;
   int threads_;
+  std::int64_t max_output_bytes_;
   std::shared_ptr<Cache> cache_ = std::make_shared<Cache>();
 };
 

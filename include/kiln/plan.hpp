@@ -75,7 +75,7 @@ struct PlanOptions {
   // from it the most bytes of outputs one run allocates: a model whose shapes come from garbage
   // must fail at compile time, before anything is allocated.
   std::int64_t max_arena_bytes = kDefaultMaxArenaBytes;
-  static constexpr std::int64_t kDefaultMaxArenaBytes = std::int64_t{8} << 30;
+  static constexpr std::int64_t kDefaultMaxArenaBytes = kDefaultMaxOutputBytes;
 };
 
 class Plan {
@@ -108,7 +108,7 @@ class Plan {
       : graph_(std::move(graph)), options_(options), backend_(&require_backend(options.backend)) {
     options_.threads = backend_->threads.resolve(options_.threads);
     if (backend_->device.present()) device_ = &backend_->device;
-    dynamic_kernels_.emplace(*backend_, options_.threads);
+    dynamic_kernels_.emplace(*backend_, options_.threads, options_.max_arena_bytes);
     memory_ = opt::make_memory_plan(graph_);
     if (memory_.arena_bytes > options_.max_arena_bytes) {
       throw Error(Errc::limit_exceeded, "the plan's arena is larger than the limit")
@@ -505,7 +505,8 @@ class Plan {
     }
     for (const std::shared_ptr<const Graph>& region : node.regions) {
       step.regions.push_back(std::make_shared<const EagerInterpreter>(
-          *region, options_.backend, options_.threads, options_.max_loop_iterations));
+          *region, options_.backend, options_.threads, options_.max_loop_iterations,
+          options_.max_arena_bytes));
     }
     StepInfo info;
     info.node = node.name;

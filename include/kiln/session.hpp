@@ -40,6 +40,7 @@
 #include "optimizer/pass_manager.hpp"
 #include "optimizer/pipelines.hpp"
 #include "plan.hpp"
+#include "shared_constants.hpp"
 
 namespace kiln {
 
@@ -323,8 +324,14 @@ struct CompiledModel::Impl {
       }
     }
     // Compiled outside the lock: runs on cached plans go on meanwhile. Two threads that miss
-    // at once both compile; the first to finish wins, the other's plan is dropped.
-    std::shared_ptr<const CompiledPlan> made = compile_plan(key);
+    // at once both compile; the first to finish wins, the other's plan is dropped. The new plan
+    // shares its constants with the cached ones (shared_constants.hpp).
+    std::vector<std::shared_ptr<const CompiledPlan>> cached;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      for (const auto& entry : plans) cached.push_back(entry.second);
+    }
+    std::shared_ptr<const CompiledPlan> made = compile_plan(key, cached);
     std::lock_guard<std::mutex> lock(mutex);
     for (auto& entry : plans) {
       if (entry.first == key) return entry.second;
@@ -335,7 +342,9 @@ struct CompiledModel::Impl {
   }
 
   // Specializes the graph to the key's shapes, optimizes it and prepares its kernels.
-  std::shared_ptr<const CompiledPlan> compile_plan(const std::vector<Shape>& key) const {
+  std::shared_ptr<const CompiledPlan> compile_plan(
+      const std::vector<Shape>& key,
+      const std::vector<std::shared_ptr<const CompiledPlan>>& cached) const {
     const auto start = std::chrono::steady_clock::now();
     Graph g = graph;
     for (std::size_t i = 0; i < key.size(); ++i) {
@@ -362,6 +371,9 @@ struct CompiledModel::Impl {
     if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
     // One run is enough: fold-constants infers types again until its folding settles.
     opt::PipelineReport report = manager.run(g);
+    std::vector<const Graph*> cached_graphs;
+    for (const auto& c : cached) cached_graphs.push_back(&c->plan().graph());
+    share_constants(g, cached_graphs);
     Plan plan(std::move(g), PlanOptions{options.backend(), options.threads(),
                                         options.max_loop_iterations(), options.max_arena_bytes()});
     report.memory = plan.memory_plan();

@@ -18,6 +18,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include <kiln/core/fingerprint.hpp>
 #include <kiln/kernels/prepared_kernel.hpp>
 #include "threads.hpp"
 
@@ -100,25 +101,11 @@ inline dnnl::primitive_attr user_scratchpad_attr() {
 struct ReorderedWeights {
   Tensor source;  // the bytes the target was made from
   memory::desc from, to;
+  std::shared_ptr<std::byte> storage;  // the target's bytes: Kiln's, on huge pages when large
   memory target;
 };
 
 namespace weights_detail {
-
-// A cheap fingerprint: the size and up to 4096 words spread over the bytes.
-inline std::uint64_t fingerprint(const Tensor& value) {
-  const std::size_t bytes = value.byte_size();
-  const auto* p = static_cast<const unsigned char*>(value.raw());
-  std::uint64_t h = 1469598103934665603ull ^ bytes;
-  const std::size_t words = bytes / 8;
-  const std::size_t step = std::max<std::size_t>(words / 4096, 1);
-  for (std::size_t w = 0; w < words; w += step) {
-    std::uint64_t v;
-    std::memcpy(&v, p + w * 8, 8);
-    h = (h ^ v) * 1099511628211ull;
-  }
-  return h;
-}
 
 struct Cache {
   std::mutex mutex;
@@ -139,7 +126,7 @@ inline std::shared_ptr<const ReorderedWeights> reordered(const Tensor& value,
                                                          const memory::desc& from,
                                                          const memory::desc& to) {
   weights_detail::Cache& cache = weights_detail::cache();
-  const std::uint64_t key = weights_detail::fingerprint(value);
+  const std::uint64_t key = sampled_fingerprint(value);
   {
     std::lock_guard<std::mutex> lock(cache.mutex);
     auto range = cache.entries.equal_range(key);
@@ -149,9 +136,7 @@ inline std::shared_ptr<const ReorderedWeights> reordered(const Tensor& value,
         it = cache.entries.erase(it);
         continue;
       }
-      if (entry->from == from && entry->to == to &&
-          entry->source.byte_size() == value.byte_size() &&
-          std::memcmp(entry->source.raw(), value.raw(), value.byte_size()) == 0) {
+      if (entry->from == from && entry->to == to && same_contents(entry->source, value)) {
         return entry;
       }
       ++it;
@@ -161,7 +146,8 @@ inline std::shared_ptr<const ReorderedWeights> reordered(const Tensor& value,
   made->source = value;
   made->from = from;
   made->to = to;
-  made->target = memory(to, engine());
+  made->storage = allocate_tensor_storage(to.get_size(), /*zero=*/false);
+  made->target = memory(to, engine(), made->storage.get());
   {
     const ThreadScope one_thread(openmp_threads(), 1);
     memory source(from, engine(), const_cast<void*>(value.raw()));  // only read

@@ -129,6 +129,34 @@ TEST_CASE("batch sizes change between calls: a plan per shape, cached with a bou
   }
 }
 
+TEST_CASE("the plans of one model share their folded weights", "[cpu][session]") {
+  // BatchNorm folds into the convolution's weights in every plan: each plan makes the same
+  // bytes anew, and the second plan must end up holding the first one's copy.
+  GraphBuilder b;
+  const Attrs same = {{"strides", Ints{1, 1, 1, 1}}, {"padding", std::string("SAME")}};
+  Value x = b.input("image", DType::float32, {-1, 6, 6, 16});
+  Value conv = b.op("Conv2D", {x, b.constant("w", random_tensor({3, 3, 16, 32}, 1))}, same);
+  Value scale = b.constant("scale", random_tensor({32}, 2, 0.5f, 1.5f));
+  Value shift = b.constant("shift", random_tensor({32}, 3));
+  b.output("y", b.op("Relu", {b.op("AddV2", {b.op("Mul", {conv, scale}), shift})}));
+  const CompiledModel net = compile(b.finish(), Options().threads(1));
+
+  auto folded_weights = [&](std::int64_t batch) {
+    const Graph& g = net.plan({{"image", Shape{batch, 6, 6, 16}}})->plan().graph();
+    for (const Node& node : g.nodes()) {
+      if (node.op == "_FusedConv2D") return *constant_value(g, node.inputs.at(1));
+    }
+    FAIL("no _FusedConv2D in the plan for batch " << batch);
+    return Tensor();
+  };
+  const Tensor one = folded_weights(1), three = folded_weights(3);
+  REQUIRE(one.shape() == Shape{3, 3, 16, 32});
+  CHECK(one.raw() == three.raw());  // one copy
+  CHECK(one.raw() != net.graph().node(net.graph().at("w")).attr<Tensor>("value").raw());
+  const NamedTensors feeds = {{"image", random_tensor({3, 6, 6, 16}, 4)}};
+  check_named(net.run(feeds), reference_outputs(net.graph(), feeds), 1e-4);
+}
+
 TEST_CASE("inputs are checked by name, dtype, rank and shape", "[cpu][session]") {
   const CompiledModel net = compile(small_cnn());
   const Tensor good = random_tensor({1, 8, 8, 3}, 3);

@@ -61,6 +61,33 @@ TEST_CASE("fuzz: the outputs' limit counts their bytes exactly") {
                 Errc::limit_exceeded, {"outputs", "at most 7 bytes", "found 8 bytes"});
 }
 
+TEST_CASE("a Fill sized by its input is refused before allocating, node by node and in a plan") {
+  // The compiled plan's static part is checked at compile time (above); here the size is known
+  // only as the node runs: in the eager interpreter (-O0) and in a plan's dynamic step.
+  const Graph g = parse_graph(R"(
+    graph {
+      inputs: dims = %dims
+      %dims = Placeholder() {dtype = int64, shape = [1]}
+      %one = Const() {dtype = float32, value = float32[] {1}}
+      %ones = Fill(%dims, %one) {T = float32, index_type = int64}
+      outputs: y = %ones
+    })");
+  const NamedTensors huge{{"dims", Tensor::from<std::int64_t>(Shape{1}, {10000000792})}};
+  const std::vector<std::string> says{"outputs are larger than the limit", "node 'ones'",
+                                      "Options::max_arena_bytes", "40000003168 bytes"};
+  require_error([&] { EagerInterpreter(g, Backend::reference).run(huge); },
+                Errc::limit_exceeded, says);
+  const CompiledModel planned = compile(g, Options().backend(Backend::reference));
+  require_error([&] { planned.run(huge); }, Errc::limit_exceeded, says);
+
+  // The limit counts bytes exactly: two floats take 8.
+  const NamedTensors two{{"dims", Tensor::from<std::int64_t>(Shape{1}, {2})}};
+  CHECK(EagerInterpreter(g, Backend::reference, 0, 100, 8).run(two).at("y").to_float_vector() ==
+        std::vector<float>{1, 1});
+  require_error([&] { EagerInterpreter(g, Backend::reference, 0, 100, 7).run(two); },
+                Errc::limit_exceeded, {"at most 7 bytes", "found 8 bytes"});
+}
+
 TEST_CASE("fuzz: a Placeholder given a region is an invalid graph, not undefined behaviour") {
   // Found by fuzz_ir_run: type inference read the regions of any node as a control-flow node's,
   // taking the arguments after the (absent) first input.

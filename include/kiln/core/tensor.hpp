@@ -21,15 +21,11 @@
 
 #include "dtype.hpp"
 #include "shape.hpp"
+#include "tensor_storage.hpp"
 
 namespace kiln {
 
-constexpr std::size_t kTensorAlignment = 64;
-
 struct TensorList;
-// No single tensor may exceed 1 TiB. Far beyond any real model, it turns a hostile shape into a
-// clear error even where the allocator would rather abort than fail (sanitizers, overcommit).
-constexpr std::size_t kMaxTensorBytes = std::size_t{1} << 40;
 
 class Tensor {
  public:
@@ -194,29 +190,7 @@ class Tensor {
   }
 
   static std::shared_ptr<std::byte> allocate(std::size_t bytes, bool zero = true) {
-    // Round up to the alignment so vector loops may read a whole last cache line.
-    const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kTensorAlignment - 1) /
-                                kTensorAlignment * kTensorAlignment;
-    if (bytes > kMaxTensorBytes) {
-      throw Error(Errc::limit_exceeded, "tensor larger than Kiln's 1 TiB limit")
-          .found(std::to_string(bytes) + " bytes");
-    }
-    void* p = nullptr;
-    try {
-      p = ::operator new(rounded, std::align_val_t(kTensorAlignment));
-    } catch (const std::bad_alloc&) {
-      throw Error(Errc::limit_exceeded, "cannot allocate tensor storage")
-          .found(std::to_string(bytes) + " bytes");
-    }
-    // The padding past the last element is zeroed either way, for whole-line vector reads.
-    if (zero) {
-      std::memset(p, 0, rounded);
-    } else {
-      std::memset(static_cast<std::byte*>(p) + bytes, 0, rounded - bytes);
-    }
-    return std::shared_ptr<std::byte>(static_cast<std::byte*>(p), [](std::byte* q) {
-      ::operator delete(q, std::align_val_t(kTensorAlignment));
-    });
+    return allocate_tensor_storage(bytes, zero);
   }
 
   DType dtype_ = DType::float32;
