@@ -596,20 +596,31 @@ def benchmark_app_path():
 def openvino_benchmark_app(cfg, args, outdir, precision):
     """OpenVINO timed by its own benchmark_app: LATENCY hint (one stream, one synchronous
     request), T threads, the static shape, the same input file, `--seconds` of runs. It times
-    each run inside OpenVINO (InferRequest.latency) and reports the median with 0.01 ms steps.
+    each run inside OpenVINO (InferRequest.latency) and reports the median in 0.01 ms steps.
     Returns (result dict or {'error'}, load)."""
     shape = "[" + ",".join(map(str, cfg["shape"])) + "]"
+    # benchmark_app refuses -nthreads beside -hint latency (a rule of its command line, not of
+    # OpenVINO), so the threads and precision go in through a configuration file.
+    config = outdir / "config.json"
+    config.write_text(json.dumps({"CPU": {
+        "PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": str(cfg["threads"]),
+        "INFERENCE_PRECISION_HINT": precision}}))
     command = [args.benchmark_app, "-m", str(cfg["folder"] / "saved_model"), "-d", "CPU",
-               "-hint", "latency", "-nthreads", str(cfg["threads"]), "-infer_precision",
-               precision, "-shape", shape, "-i", str(cfg["input_a"]),
-               "-t", str(args.seconds), "-report_type", "no_counters", "-report_folder",
-               str(outdir), "-json_stats"]
+               "-hint", "latency", "-load_config", str(config), "-shape", shape,
+               "-i", str(cfg["input_a"]), "-t", str(args.seconds), "-report_type",
+               "no_counters", "-report_folder", str(outdir), "-json_stats"]
     code, rss, load = run_child(command, child_env(cfg["threads"]), outdir / "log.txt",
                                 args.timeout)
     report_file = outdir / "benchmark_report.json"
     if code != 0 or not report_file.exists():
         return {"error": f"benchmark_app exit {code}: " + last_lines(outdir / "log.txt"),
                 "command": shlex.join(command)}, load
+    # It prints the compiled model's properties: make sure the settings took.
+    log = (outdir / "log.txt").read_text(errors="replace")
+    threads = re.search(r"INFERENCE_NUM_THREADS: (\d+)", log)
+    if not threads or int(threads[1]) != cfg["threads"]:
+        return {"error": f"benchmark_app ran with INFERENCE_NUM_THREADS "
+                         f"{threads[1] if threads else '?'}, not {cfg['threads']}"}, load
     stats = json.loads(report_file.read_text())["execution_results"]
     number = lambda key: float(stats[key]) if key in stats else None
     load_ms = sum(number(k) or 0 for k in ("read model time (ms)", "reshape model time (ms)",
