@@ -595,7 +595,8 @@ def benchmark_app_path():
 
 def openvino_benchmark_app(cfg, args, outdir, precision):
     """OpenVINO timed by its own benchmark_app: LATENCY hint (one stream, one synchronous
-    request), T threads, the static shape, the same input file, `--seconds` of runs. It times
+    request), T threads, the static shape, the same input file, `--seconds` of runs (rounded
+    up: it takes whole seconds). It times
     each run inside OpenVINO (InferRequest.latency) and reports the median in 0.01 ms steps.
     Returns (result dict or {'error'}, load)."""
     shape = "[" + ",".join(map(str, cfg["shape"])) + "]"
@@ -607,7 +608,7 @@ def openvino_benchmark_app(cfg, args, outdir, precision):
         "INFERENCE_PRECISION_HINT": precision}}))
     command = [args.benchmark_app, "-m", str(cfg["folder"] / "saved_model"), "-d", "CPU",
                "-hint", "latency", "-load_config", str(config), "-shape", shape,
-               "-i", str(cfg["input_a"]), "-t", str(args.seconds), "-report_type",
+               "-i", str(cfg["input_a"]), "-t", str(math.ceil(args.seconds)), "-report_type",
                "no_counters", "-report_folder", str(outdir), "-json_stats"]
     code, rss, load = run_child(command, child_env(cfg["threads"]), outdir / "log.txt",
                                 args.timeout)
@@ -832,7 +833,7 @@ def parse_args(argv):
                         help="where every engine runs (cuda: the first NVIDIA GPU; report in "
                              "bench/RESULTS-cuda.md)")
     parser.add_argument("--quick", action="store_true",
-                        help="2 threads, batch 1, 2 processes of 0.5 s each: a check of the "
+                        help="2 threads, batch 1, 2 processes of 1 s each: a check of the "
                              "machinery; writes its report into the work folder")
     parser.add_argument("--kiln", default=str(REPO / "build" / "bin" / "kiln"))
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per child")
@@ -843,7 +844,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     if args.quick:
         args.threads, args.batches = "2", "1"
-        args.processes, args.seconds, args.warmup_seconds = 2, 0.5, 0.2
+        args.processes, args.seconds, args.warmup_seconds = 2, 1.0, 0.2
         args.probe_seconds, args.min_runs = 0.3, 3
     report_dir = args.work / "quick" if args.quick else None
     suffix = "" if args.device == "cpu" else "-" + args.device

@@ -179,8 +179,9 @@ def keras_model(name):
 
 
 def randomize_batch_norms(model, rng):
-    """Moves BatchNorm statistics and scales away from 0/1, so folding them is exercised with
-    values that matter (a fresh BatchNorm is the identity up to epsilon)."""
+    """Moves BatchNorm scales and offsets away from 1/0, so folding them is exercised with
+    values that matter (a fresh BatchNorm is the identity up to epsilon), then sets the
+    moving statistics from random images (calibrate_batch_norms)."""
     keras = _keras()
     count = 0
     for layer in model.layers:  # keras.applications models are flat
@@ -194,7 +195,35 @@ def randomize_batch_norms(model, rng):
         if layer.beta is not None:
             layer.beta.assign(rng.normal(0.0, 0.1, channels).astype("float32"))
         count += 1
+    if count:
+        calibrate_batch_norms(model, rng)
     return count
+
+
+def calibrate_batch_norms(model, rng):
+    """Sets every BatchNorm's moving mean and variance to the statistics of its input on a few
+    random images, as training would leave them. Without it the activations of a random-weight
+    network drift in scale layer after layer until they saturate (ReLU6 clips at 6), and the
+    logits come out the same for every image: MobileNetV2's differed by 2e-7 between two
+    random inputs, which would make any engine's outputs look right.
+
+    One forward pass in training mode with momentum 0 does it: each BatchNorm normalizes with
+    the batch's statistics and stores them as its moving ones, so every layer sees the
+    activations it will see at inference. Dropout is switched off for that pass."""
+    keras = _keras()
+    low, high = (0, 255) if model.name.startswith("efficientnet") else (-1, 1)
+    images = rng.uniform(low, high, (8,) + IMAGE_SHAPE).astype("float32")
+    saved = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            saved.append((layer, "momentum", layer.momentum))
+            layer.momentum = 0.0
+        elif isinstance(layer, keras.layers.Dropout):
+            saved.append((layer, "rate", layer.rate))
+            layer.rate = 0.0
+    model(images, training=True)
+    for layer, attribute, value in saved:
+        setattr(layer, attribute, value)
 
 
 def save_saved_model(model, name, folder):
