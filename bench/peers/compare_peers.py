@@ -332,7 +332,12 @@ def last_lines(log_file, count=6):
     interesting = [l for l in lines if "oneDNN custom operations" not in l
                    and "absl::InitializeLog" not in l and "cpu_feature_guard" not in l
                    and "rebuild TensorFlow with" not in l]
-    return "\n".join(interesting[-count:])
+    tail = interesting[-count:]
+    # A Python traceback or a tool's error line says more than whatever was printed after it.
+    errors = [l for l in interesting if re.search(r"(Exception|Error)\b.*:|\[ ERROR \]", l)]
+    if errors and errors[-1] not in tail:
+        tail.append(errors[-1])
+    return "\n".join(tail)
 
 
 def child_env(threads):
@@ -608,6 +613,9 @@ def openvino_benchmark_app(cfg, args, outdir, precision):
         "INFERENCE_PRECISION_HINT": precision}}))
     command = [args.benchmark_app, "-m", str(cfg["folder"] / "saved_model"), "-d", "CPU",
                "-hint", "latency", "-load_config", str(config), "-shape", shape,
+               # Without -ip it feeds a 3-channel 4-D input as u8 images.
+               "-ip", {"float32": "f32", "int32": "i32", "int64": "i64"}[
+                   cfg["signature"]["dtype"]],
                "-i", str(cfg["input_a"]), "-t", str(math.ceil(args.seconds)), "-report_type",
                "no_counters", "-report_folder", str(outdir), "-json_stats"]
     code, rss, load = run_child(command, child_env(cfg["threads"]), outdir / "log.txt",
