@@ -25,6 +25,10 @@ TIE_LEGEND = ("**rank**: *fastest* is the lowest median among the f32 rows that 
               "that failed the check are not ranked.")
 
 
+def _sci(value):
+    return f"{value:.0e}".replace("e-0", "e-")  # 1e-4, not 0.0001 or 1e-04
+
+
 def label(engine, precision="f32"):
     name = ENGINE_LABEL[engine]
     return name if precision == "f32" else f"{name} {precision}"
@@ -209,7 +213,7 @@ def _verdict_counts(run):
             counts[verdict] = counts.get(verdict, 0) + 1
     total = sum(counts.values())
     if not total:
-        return "Kiln against the fastest peer: no configuration with both timed."
+        return "Kiln against the fastest peer: no configuration with both timed"
     order = ("faster", "tie", "slower", "failed", "check failed")
     return (f"Kiln against the fastest peer, {total} configuration(s): "
             + ", ".join(f"{verdict} in {counts[verdict]}" for verdict in order
@@ -222,6 +226,8 @@ def _summary(run):
     lines = ["| model | threads | batch | fastest peer | its median (min-max) ms | Kiln median "
              "(min-max) ms | Kiln / peer | Kiln is |", "|---|--:|--:|---|--:|--:|--:|---|"]
     for model, threads, batch, verdict, kiln, peer in _verdicts(run):
+        if kiln is None:
+            continue  # Kiln was not among the engines
         span = lambda r: f"{_ms(r['median_ms'])} ({_ms(r['min_ms'])}–{_ms(r['max_ms'])})"
         kiln_ok = kiln is not None and _timed(kiln)
         ratio = f"{kiln['median_ms'] / peer['median_ms']:.2f}" if kiln_ok and peer else "–"
@@ -307,7 +313,7 @@ def markdown(run, svg_name, raw_name):
         "[peers/README.md](peers/README.md)). Every number comes from one run of that script on "
         f"the machine below; every timed process's summary is in [{raw_name}]({raw_name}).",
         "",
-        f"**{_verdict_counts(run)}.**",
+        f"**{_verdict_counts(run)}**",
         "",
         "## Machine and versions",
         "",
@@ -323,7 +329,7 @@ def markdown(run, svg_name, raw_name):
         f"- **Date:** {run['date']}; {s['processes']} timed processes per engine and "
         f"configuration, each timing at least {s['seconds']:g} s (and {s['min_runs']} runs) "
         f"after {s['warmup_seconds']:g} s of warm-up, all launched in one random order (seed "
-        f"{s['seed']}); the whole run took {run.get('seconds', 0) / 60:.0f} min",
+        f"{s['seed']}); the whole run took {run.get('seconds', 0) / 60:.1f} min",
     ]
     if others is not None:
         out.append(f"- **Load:** other processes used {others:.2f} of the {m['logical_cpus']} "
@@ -350,8 +356,9 @@ def markdown(run, svg_name, raw_name):
     ] + ["  " + line for line in _model_lines(run)] + [
         "- **Engines**, all with a static input shape: Kiln `kiln bench` (`-O2`, "
         f"{run.get('device', 'cpu')} backend, its own C++ timer); OpenVINO "
-        + ("`benchmark_app -hint latency -nthreads T -infer_precision f32` on the SavedModel "
-           "(its TensorFlow reader; it times each request in C++)"
+        + ("`benchmark_app -hint latency` on the SavedModel (its TensorFlow reader), T threads "
+           "and f32 through `-load_config` (`INFERENCE_NUM_THREADS`, "
+           "`INFERENCE_PRECISION_HINT`); it times each request inside OpenVINO"
            if s.get("openvino_timer") == "benchmark_app" else
            "through its Python API (`benchmark_app` was missing)")
         + "; ONNX Runtime on the tf2onnx conversion (opset 17, exact GELU written so that its "
@@ -360,7 +367,7 @@ def markdown(run, svg_name, raw_name):
         "concrete function called on input tensors made once, at inter-op 1 or 2, whichever "
         "was faster in a short probe of that configuration (shown per table).",
         "- **Threads:** TensorFlow intra-op T; ONNX Runtime `intra_op_num_threads` T, inter-op "
-        "1, sequential; OpenVINO `-nthreads` T; Kiln `--threads T`; `OMP_NUM_THREADS` = T for "
+        "1, sequential; OpenVINO `INFERENCE_NUM_THREADS` T; Kiln `--threads T`; `OMP_NUM_THREADS` = T for "
         "every process.",
         "- **median ms** is the median of the process medians (the fastest of each model in "
         "bold); **min-max ms** the lowest and highest process median, with the number of "
@@ -376,9 +383,9 @@ def markdown(run, svg_name, raw_name):
         + (f" (Python with NumPy alone: {baseline / 2**20:.0f} MiB)" if baseline else "") + ".",
         "- **rel err vs TF**: each engine runs two different inputs in a process of its own; "
         "for each output tensor max|engine − TensorFlow| / max|TensorFlow|, the largest over "
-        f"the outputs and both inputs. An f32 row fails (FAIL) above {gate:g}, or when its "
+        f"the outputs and both inputs. An f32 row fails (FAIL) above {_sci(gate)}, or when its "
         "outputs for the two inputs differ by no more than "
-        f"{s['min_input_effect']:g} (same measure): an engine ignoring its input would pass "
+        f"{_sci(s['min_input_effect'])} (same measure): an engine ignoring its input would pass "
         "a comparison on one input only.",
     ]
     for threads, batch in _configs(run):
