@@ -616,7 +616,9 @@ def openvino_benchmark_app(cfg, args, outdir, precision):
                # Without -ip it feeds a 3-channel 4-D input as u8 images.
                "-ip", {"float32": "f32", "int32": "i32", "int64": "i64"}[
                    cfg["signature"]["dtype"]],
-               "-i", str(cfg["input_a"]), "-t", str(math.ceil(args.seconds)), "-report_type",
+               # With both -t and -niter it runs until both are reached.
+               "-i", str(cfg["input_a"]), "-t", str(math.ceil(args.seconds)),
+               "-niter", str(args.min_runs), "-report_type",
                "no_counters", "-report_folder", str(outdir), "-json_stats"]
     code, rss, load = run_child(command, child_env(cfg["threads"]), outdir / "log.txt",
                                 args.timeout)
