@@ -301,7 +301,8 @@ def load_between(before, after):
 
 
 def run_child(command, env, log_file, timeout):
-    """Runs a command; returns (exit code, peak RSS bytes of that child alone, load_between()).
+    """Runs a command; returns (exit code, peak RSS bytes of that child alone, load_between()
+    with the child's CPU seconds as 'cpu_s').
 
     The peak is the child's VmHWM, sampled every 20 ms while it runs (it only grows, and the
     last sample comes just before the exit); os.wait4's ru_maxrss of exactly this child is the
@@ -324,7 +325,9 @@ def run_child(command, env, log_file, timeout):
             time.sleep(0.02)
     process.returncode = 0  # reaped above; keep Popen from waiting on it again
     code = os.waitstatus_to_exitcode(status) if status != -1 else -1
-    return code, peak or usage.ru_maxrss * 1024, load_between(before, cpu_clock())
+    load = load_between(before, cpu_clock())
+    load["cpu_s"] = usage.ru_utime + usage.ru_stime  # this child's own CPU time: its cores used
+    return code, peak or usage.ru_maxrss * 1024, load
 
 
 def last_lines(log_file, count=6):

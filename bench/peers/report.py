@@ -142,7 +142,8 @@ def process_line(p):
     if "error" in p:
         return f"{head} FAILED: {p['error'].splitlines()[-1][:160]}"
     return (f"{head} median {_ms(p['median_ms']):>6} ms over {p.get('runs', '?')} runs "
-            f"({p.get('timed_s') or 0:.1f} s), load {_ms(p.get('load_ms'))} ms; steal "
+            f"({p.get('timed_s') or 0:.1f} s), load {_ms(p.get('load_ms'))} ms, "
+            f"{p.get('cpu_s', 0) / max(p['wall_s'], 1e-9):.2f} cores busy; steal "
             f"{p['steal_s'] / max(p['wall_s'], 1e-9):.2f}, others "
             f"{p['other_cpu_s'] / max(p['wall_s'], 1e-9):.2f} cores")
 
