@@ -291,13 +291,18 @@ def is_exported(name, work, batches=()):
 
 
 def write_static_batches(name, work, batches):
-    """model_b<N>.onnx for every batch size N not there yet."""
+    """model_b<N>.onnx for every batch size N not there yet: model.onnx with the GELU and
+    LayerNorm rewrites of to_onnx.py and the batch fixed."""
     import onnx
-    from to_onnx import fix_batch
+    from to_onnx import canonical_gelu, fix_batch, fuse_layer_norm
     for batch in batches:
         target = onnx_for_batch(name, work, batch)
         if not target.exists():
-            model = fix_batch(onnx.load(str(Path(work) / name / "model.onnx")), batch)
+            model = onnx.load(str(Path(work) / name / "model.onnx"))
+            # Already done by to_onnx.py on a fresh conversion; these find nothing left then.
+            canonical_gelu(model)
+            fuse_layer_norm(model)
+            model = fix_batch(model, batch)
             onnx.save(model, str(target.with_suffix(".partial")))
             target.with_suffix(".partial").rename(target)
 

@@ -1,4 +1,5 @@
-"""tf2onnx's command line, plus a converter for TensorFlow's Erfc and a GELU rewrite.
+"""tf2onnx's command line, plus a converter for TensorFlow's Erfc, and GELU and LayerNorm
+rewrites.
 
     python bench/peers/to_onnx.py --saved-model DIR --opset 17 --output model.onnx
 
@@ -9,8 +10,10 @@ followed by a subtraction from one. Everything else is tf2onnx's own `tf2onnx.co
 That is correct but is not the pattern ONNX Runtime's GELU fusion looks for, so after the
 conversion `canonical_gelu` rewrites every 1 - erf(-x * 0.70710677) into 1 + erf(x / sqrt(2)):
 with the 0.5 * x beside it that is `0.5 * x * (1 + Erf(x / sqrt(2)))`, which ONNX Runtime fuses
-into one Gelu kernel. `fix_batch` writes a copy with a static batch size, as Kiln (`--batch`) and
-OpenVINO (`reshape`) get it.
+into one Gelu kernel. `fuse_layer_norm` turns tf2onnx's thirteen-node form of Keras'
+LayerNormalization into ONNX's LayerNormalization, which ONNX Runtime then fuses with the
+residual Add before it (SkipLayerNormalization). `fix_batch` writes a copy with a static batch
+size, as Kiln (`--batch`) and OpenVINO (`reshape`) get it.
 """
 
 import math
@@ -111,6 +114,97 @@ def canonical_gelu(model):
     return rewritten
 
 
+def fuse_layer_norm(model):
+    """Rewrites tf2onnx's form of Keras' LayerNormalization over the last axis of a rank-3
+    tensor into one ONNX LayerNormalization (opset 17) in place; returns how many.
+
+    tf2onnx writes it as GlobalAveragePool (the mean over the last axis of [N, C, L]),
+    Sub, Mul, GlobalAveragePool, Add eps, Sqrt, Reciprocal, Mul gamma, then
+    x * s + (beta - mean * s): thirteen nodes that ONNX Runtime's LayerNorm fusion does not
+    recognize (it looks for ReduceMean ... Div), so without this it runs them one by one."""
+    from onnx import helper, numpy_helper
+    graph = model.graph
+    constants = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    producer = {out: n for n in graph.node for out in n.output}
+    consumers = {}
+    for n in graph.node:
+        for name in set(n.input):
+            consumers.setdefault(name, []).append(n)
+
+    def only(name, op_type):
+        users = consumers.get(name, [])
+        return users[0] if len(users) == 1 and users[0].op_type == op_type else None
+
+    def other_input(node, name):
+        rest = [i for i in node.input if i != name]
+        return rest[0] if len(rest) == 1 else None
+
+    fused, dead, new_nodes = 0, set(), {}
+    for mean in graph.node:
+        if mean.op_type != "GlobalAveragePool":
+            continue
+        x = mean.input[0]
+        users = {n.op_type: n for n in consumers.get(mean.output[0], [])}
+        sub, neg = users.get("Sub"), users.get("Neg")
+        if len(users) != 2 or sub is None or neg is None or list(sub.input) != [x,
+                                                                                mean.output[0]]:
+            continue
+        square = only(sub.output[0], "Mul")
+        if square is None or list(square.input) != [sub.output[0]] * 2:
+            continue
+        variance = only(square.output[0], "GlobalAveragePool")
+        add_eps = variance and only(variance.output[0], "Add")
+        sqrt = add_eps and only(add_eps.output[0], "Sqrt")
+        reciprocal = sqrt and only(sqrt.output[0], "Reciprocal")
+        scale = reciprocal and only(reciprocal.output[0], "Mul")
+        if scale is None:
+            continue
+        eps = constants.get(other_input(add_eps, variance.output[0]))
+        gamma_name = other_input(scale, reciprocal.output[0])
+        gamma = constants.get(gamma_name)
+        if eps is None or eps.size != 1 or gamma is None or gamma.ndim != 3:
+            continue
+        scaled = {n.input[0] if n.input[1] == scale.output[0] else n.input[1]: n
+                  for n in consumers.get(scale.output[0], []) if n.op_type == "Mul"}
+        mul_x, mul_mean = scaled.get(x), scaled.get(neg.output[0])
+        if len(consumers.get(scale.output[0], [])) != 2 or mul_x is None or mul_mean is None:
+            continue
+        add_beta = only(mul_mean.output[0], "Add")
+        beta = add_beta and constants.get(other_input(add_beta, mul_mean.output[0]))
+        if beta is None or beta.shape != gamma.shape or only(neg.output[0], "Mul") is None:
+            continue
+        total = only(add_beta.output[0], "Add")
+        if total is None or set(total.input) != {mul_x.output[0], add_beta.output[0]} or (
+                only(mul_x.output[0], "Add") is None):
+            continue
+        base = mean.name + "_layer_norm"
+        graph.initializer.extend([
+            numpy_helper.from_array(gamma.reshape(-1), base + "_gamma"),
+            numpy_helper.from_array(beta.reshape(-1), base + "_beta")])
+        norm = helper.make_node("LayerNormalization", [x, base + "_gamma", base + "_beta"],
+                                [total.output[0]], name=base, axis=-1,
+                                epsilon=float(eps.reshape(-1)[0]))
+        group = [mean, sub, neg, square, variance, add_eps, sqrt, reciprocal, scale, mul_x,
+                 mul_mean, add_beta, total]
+        dead.update(id(n) for n in group)
+        new_nodes[id(total)] = norm
+        fused += 1
+    if not fused:
+        return 0
+    nodes = []
+    for n in graph.node:  # the LayerNormalization takes the place of the final Add
+        if id(n) in new_nodes:
+            nodes.append(new_nodes[id(n)])
+        elif id(n) not in dead:
+            nodes.append(n)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for n in graph.node for name in n.input}
+    for initializer in [i for i in graph.initializer if i.name not in used]:
+        graph.initializer.remove(initializer)
+    return fused
+
+
 def fix_batch(model, batch):
     """Sets the first dimension of every graph input and output to `batch`, in place, and drops
     the intermediate shapes tf2onnx recorded with an unknown batch (ONNX Runtime infers them
@@ -139,7 +233,8 @@ if __name__ == "__main__":
     if output:
         import onnx
         converted = onnx.load(output)
-        count = canonical_gelu(converted)
-        if count:
+        gelus, norms = canonical_gelu(converted), fuse_layer_norm(converted)
+        if gelus or norms:
             onnx.save(converted, output)
-        print(f"to_onnx: {count} GELU(s) rewritten as 0.5*x*(1+Erf(x/sqrt(2)))")
+        print(f"to_onnx: {gelus} GELU(s) rewritten as 0.5*x*(1+Erf(x/sqrt(2))), {norms} "
+              f"LayerNormalization(s) fused")
