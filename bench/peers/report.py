@@ -363,7 +363,8 @@ def markdown(run, svg_name, raw_name):
            if s.get("openvino_timer") == "benchmark_app" else
            "through its Python API (`benchmark_app` was missing)")
         + "; ONNX Runtime on the tf2onnx conversion (opset 17, exact GELU written so that its "
-        "Gelu fusion applies, batch fixed per configuration, `ORT_ENABLE_ALL`), timed through "
+        "Gelu fusion applies, tf2onnx's LayerNorm subgraphs as ONNX `LayerNormalization`, batch "
+        "fixed per configuration, `ORT_ENABLE_ALL`), timed through "
         "IOBinding with the input and outputs bound once; TensorFlow's `serving_default` "
         "concrete function called on input tensors made once, at inter-op 1 or 2, whichever "
         "was faster in a short probe of that configuration (shown per table).",
