@@ -654,7 +654,9 @@ def timed_process(job, args):
     outdir = fresh_dir(cfg["outdir"] / variant_name(engine, precision) / f"time_{index}")
     if engine == "kiln":
         estimate = max(job["estimate_ms"], 1e-3)
-        runs = max(args.min_runs, math.ceil(args.seconds * 1e3 / estimate))
+        # A margin of 30% over the probe's estimate, so that runs faster than the probe's
+        # still fill --seconds.
+        runs = max(args.min_runs, math.ceil(1.3 * args.seconds * 1e3 / estimate))
         warmup = max(1, math.ceil(args.warmup_seconds * 1e3 / estimate))
         result, load = kiln_bench(cfg, args, outdir, runs, warmup)
     elif engine == "openvino" and args.benchmark_app and args.device == "cpu":
