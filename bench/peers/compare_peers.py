@@ -707,14 +707,22 @@ def aggregate(cfg_key, variant, processes, check, fields):
     return row
 
 
-def compact(process):
-    """A process's summary as kept in the raw results: numbers to 4 significant digits."""
-    out = {}
-    for key, value in process.items():
+# What the raw results keep of a timed process, in this order: who, then what it measured.
+PROCESS_KEYS = ("model", "threads", "batch", "engine", "precision", "index", "order",
+                "median_ms", "mean_ms", "min_ms", "runs", "timed_s", "load_ms", "first_run_ms",
+                "peak_rss_bytes", "wall_s", "cpu_s", "other_cpu_s", "steal_s", "error")
+
+
+def compact(record, keys=None):
+    """A record as kept in the raw results: the given keys (all if None), numbers to 4
+    significant digits, so that a full run's RESULTS.json stays small."""
+    def short(value):
         if isinstance(value, float):
-            value = float(f"{value:.4g}")
-        out[key] = value
-    return out
+            return float(f"{value:.4g}")
+        if isinstance(value, dict):
+            return {k: short(v) for k, v in value.items()}
+        return value
+    return {k: short(record[k]) for k in (keys or record) if k in record}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1002,7 +1010,7 @@ def main(argv=None):
                       engine=job["engine"], precision=job["precision"], index=job["index"],
                       order=number)
         processes.setdefault((cfg["key"], variant), []).append(result)
-        run["processes"].append(compact({k: v for k, v in result.items() if k != "command"}))
+        run["processes"].append(compact(result, PROCESS_KEYS))
         print(f"[time {number}/{len(jobs)}] {describe(cfg)}: "
               + report.process_line(result), flush=True)
 
@@ -1016,7 +1024,7 @@ def main(argv=None):
             variant = variant_name(engine, precision)
             row = aggregate(cfg["key"], variant, processes.get((cfg["key"], variant), []),
                             checks[cfg["key"]][variant], fields[cfg["key"], variant])
-            run["results"].append(dict(row, **machine))
+            run["results"].append(compact(dict(row, **machine)))
     run["load_after"] = os.getloadavg()
     overall = load_between(run_clock, cpu_clock())
     run["other_cores"] = overall["other_cpu_s"] / max(overall["wall_s"], 1e-9)
