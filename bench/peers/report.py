@@ -295,8 +295,7 @@ def _stamp_line(v):
     stamp = v.get("kiln_stamp") or {}
     if not stamp:
         return ""
-    return (f" (binary SHA-256 {stamp.get('sha256', '?')}…"
-            + (f", commit {stamp['commit']}" if stamp.get("commit") else "") + ")")
+    return f" (binary SHA-256 {stamp.get('sha256', '?')}…)"
 
 
 def markdown(run, svg_name, raw_name):
