@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Kiln beside TensorFlow, ONNX Runtime and OpenVINO, from a fresh clone, in one command:
-#   bash bench/peers/run.sh                 # everything (about 4 minutes on a quiet 2-core machine)
-#   bash bench/peers/run.sh --quick         # one configuration, a few runs
+#   bash bench/peers/run.sh                 # everything (about an hour on a quiet 2-core machine)
+#   bash bench/peers/run.sh --quick         # one configuration, 2 short processes per engine
 # Arguments go to compare_peers.py (see --help). Not part of CI.
 #
 # Makes (or reuses) a venv with the pinned peers, builds the kiln tool if build/bin/kiln is
-# missing, exports the models on first use and writes bench/RESULTS.md and
-# bench/peers/latency.svg.
+# missing, exports the models on first use and writes bench/RESULTS.md, bench/RESULTS.json (every
+# timed process's summary) and bench/peers/latency.svg.
 #   KILN_BENCH_VENV  the venv (default ~/.cache/kiln/bench-venv)
 #   KILN_BENCH_WORK  exports, inputs and outputs (default ~/.cache/kiln/bench-work)
 set -euo pipefail
@@ -31,13 +31,16 @@ if [[ ! -x "$venv/bin/python" ]]; then
   "$python" -m venv "$venv"
 fi
 
-# Install only when the pins changed since the last install into this venv.
+# Install only when the pins changed since the last install into this venv. keras-hub (the
+# standard BERT) goes in without its declared dependencies: see requirements-nodeps.txt.
 stamp="$venv/.kiln-peers-requirements"
-if ! cmp -s "$here/requirements.txt" "$stamp"; then
+pins=$(cat "$here/requirements.txt" "$here/requirements-nodeps.txt")
+if [[ "$pins" != "$(cat "$stamp" 2>/dev/null)" ]]; then
   echo "run.sh: installing the peers into $venv"
   "$venv/bin/python" -m pip install --quiet --upgrade pip
   "$venv/bin/python" -m pip install --quiet -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$stamp"
+  "$venv/bin/python" -m pip install --quiet --no-deps -r "$here/requirements-nodeps.txt"
+  printf '%s\n' "$pins" > "$stamp"
 fi
 
 if [[ ! -x "$repo/build/bin/kiln" ]]; then
