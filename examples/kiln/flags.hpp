@@ -14,6 +14,8 @@
 #include <kiln/backend.hpp>
 #include <kiln/core/error.hpp>
 
+#include "backend_plugins.hpp"
+
 namespace kiln::cli {
 
 // A command line that does not parse, or that asks for something that does not exist: `kiln`
@@ -78,9 +80,15 @@ inline void add_backend_flag(CLI::App& command, std::string& backend) {
       ->capture_default_str();
 }
 
-// The backend named by --backend; one this program lacks is a usage error as well.
+// The backend named by --backend, loading its plugin if it has one (backend_plugins.hpp); one
+// this program lacks is a usage error as well.
 inline Backend chosen_backend(const std::string& name) {
   return from_command_line([&] {
+    const std::string plugin_failure = load_backend_plugin(name);
+    if (!plugin_failure.empty()) {
+      throw Error(Errc::unsupported, "backend '" + name + "': its plugin did not load")
+          .found(plugin_failure);
+    }
     const Backend backend = backend_from_name(name);
     require_backend(backend);
     return backend;

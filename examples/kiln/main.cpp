@@ -17,6 +17,7 @@
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
+  kiln::cli::backend_plugins_enabled() = true;  // --backend cuda loads its plugin
   kiln::cli::CommandLine command_line;
   try {
     return command_line.execute(std::vector<std::string>(argv + 1, argv + argc));

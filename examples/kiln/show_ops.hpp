@@ -10,6 +10,7 @@
 #include <kiln/backend_registry.hpp>
 #include <kiln/core/ops.hpp>
 
+#include "backend_plugins.hpp"
 #include "json.hpp"
 #include "model_files.hpp"
 
@@ -38,6 +39,7 @@ inline std::vector<OpUse> census_of(const Model& model, const ModelFlags& flags)
 inline int show_ops(const ModelFlags& flags, bool json) {
   const Model model = open_model(flags.path, flags.tag_set);
   const std::vector<OpUse> uses = census_of(model, flags);
+  load_all_backend_plugins();  // a column for every backend there is
   const std::vector<const BackendDef*> backends = registered_backends();
 
   std::size_t missing_ops = 0, missing_nodes = 0, nodes = 0;

@@ -124,6 +124,24 @@ TEST_CASE("kiln opt --backend cuda lists the steps that run on the host", "[cuda
   const Outcome wrong = run_tool("opt '" + model + "' --backend nope");
   CHECK(wrong.exit_code == 2);
 }
+
+TEST_CASE("the kiln tool loads the cuda backend only when asked for", "[cuda][cli]") {
+  // The tool is not linked to cuBLASLt (whose start-up costs every command about 0.4 s): the
+  // backend is a plugin beside it. `show --ops` loads it for its cuda column.
+  const std::string model = (kModels / "transformer_block" / "saved_model").string();
+  const Outcome ops = run_tool("show '" + model + "' --ops");
+  INFO(ops.output);
+  CHECK(ops.exit_code == 0);
+  CHECK(has(ops.output, "cuda"));
+  FILE* pipe = popen((std::string("ldd '") + KILN_CLI_PATH + "'").c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string libraries;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) libraries.append(buffer, n);
+  pclose(pipe);
+  INFO(libraries);
+  CHECK(!has(libraries, "cublas"));
+}
 #endif
 
 }  // namespace KILN_TEST_FILE

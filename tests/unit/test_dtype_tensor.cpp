@@ -72,6 +72,18 @@ TEST_CASE("tensors are aligned, zero-filled and share storage on copy") {
   CHECK_THROWS_AS(t.data<int>(), Error);  // wrong element type
 }
 
+TEST_CASE("large tensors start on a huge page, and the last cache line is padded with zeros") {
+  // 3 MiB and 4 bytes: past the huge-page threshold, and ending 4 bytes into a cache line.
+  const std::int64_t n = (std::int64_t{3} << 18) + 1;
+  const Tensor t = Tensor::uninitialized(DType::float32, {n});
+  CHECK(reinterpret_cast<std::uintptr_t>(t.raw()) % (std::uintptr_t{2} << 20) == 0);
+  const auto* bytes = static_cast<const unsigned char*>(t.raw());
+  for (std::size_t i = t.byte_size(); i % kTensorAlignment != 0; ++i) CHECK(bytes[i] == 0);
+  const Tensor zeros(DType::int8, {std::int64_t{5} << 20});
+  CHECK(reinterpret_cast<std::uintptr_t>(zeros.raw()) % (std::uintptr_t{2} << 20) == 0);
+  CHECK(zeros.to_float_vector() == std::vector<float>(std::size_t{5} << 20, 0.0f));
+}
+
 TEST_CASE("reshaped views and external views") {
   Tensor t = Tensor::from<std::int32_t>({2, 3}, {1, 2, 3, 4, 5, 6});
   Tensor r = t.reshaped({3, 2});
