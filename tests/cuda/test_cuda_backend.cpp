@@ -72,10 +72,9 @@ struct Outcome {
   std::string output;
 };
 
-// Runs the built `kiln` tool; its exit code and what it printed (stdout and stderr).
-Outcome run_tool(const std::string& arguments) {
-  const std::string command = std::string("'") + KILN_CLI_PATH + "' " + arguments + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
+// Runs a shell command; its exit code and what it printed (stdout and stderr).
+Outcome run_command(const std::string& command) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   REQUIRE(pipe != nullptr);
   Outcome outcome;
   char buffer[4096];
@@ -85,6 +84,11 @@ Outcome run_tool(const std::string& arguments) {
   const int status = pclose(pipe);
   outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return outcome;
+}
+
+// Runs the built `kiln` tool.
+Outcome run_tool(const std::string& arguments) {
+  return run_command(std::string("'") + KILN_CLI_PATH + "' " + arguments);
 }
 
 }  // namespace
@@ -133,14 +137,10 @@ TEST_CASE("the kiln tool loads the cuda backend only when asked for", "[cuda][cl
   INFO(ops.output);
   CHECK(ops.exit_code == 0);
   CHECK(has(ops.output, "cuda"));
-  FILE* pipe = popen((std::string("ldd '") + KILN_CLI_PATH + "'").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string libraries;
-  char buffer[4096];
-  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) libraries.append(buffer, n);
-  pclose(pipe);
-  INFO(libraries);
-  CHECK(!has(libraries, "cublas"));
+  const Outcome libraries = run_command(std::string("ldd '") + KILN_CLI_PATH + "'");
+  INFO(libraries.output);
+  CHECK(libraries.exit_code == 0);
+  CHECK(!has(libraries.output, "cublas"));
 }
 #endif
 
