@@ -146,10 +146,10 @@ TEST_CASE("RangeObserver: min/max, and a percentile read from the magnitude hist
   CHECK(p50 <= 501.f + 4000.f / 2048.f);
 }
 
-TEST_CASE("value_quantization: uint8 for values never below zero, int8 otherwise") {
+TEST_CASE("value_quantization: uint8 (0..127) for values never below zero, int8 otherwise") {
   const quantization::ValueQuantization u = quantization::value_quantization(2.55f, true);
   CHECK(u.type == DType::uint8);
-  CHECK(u.scale == 2.55f / 255.f);
+  CHECK(u.scale == 2.55f / 127.f);  // 7 bits: see value_quantization
   const quantization::ValueQuantization s = quantization::value_quantization(1.27f, false);
   CHECK(s.type == DType::int8);
   CHECK(s.scale == 1.27f / 127.f);

@@ -5,7 +5,7 @@
 //
 //   weights   per output channel, symmetric: scale[c] = max |w[c]| / 127, int8 constants
 //   input     from a quantized producer as it is, else through one _KilnQuantize per value;
-//             uint8 when calibration never saw it below zero (after a ReLU), else int8
+//             uint8 (0..127) when calibration never saw it below zero (after a ReLU), else int8
 //   output    int8/uint8 when every reader is a quantized product reading it as its input (so a
 //             chain of them stays in int8), else float32: at the graph's outputs and before
 //             every op that stays float32
@@ -28,10 +28,14 @@ struct ValueQuantization {
   DType type = DType::int8;
 };
 
-// From a calibrated magnitude: the largest code (127 or 255) stands for it.
+// From a calibrated magnitude: code 127 stands for it, in int8, or in uint8 for a value never
+// below zero. uint8 keeps to 0..127 (7 bits) because of CPUs without VNNI: oneDNN multiplies
+// uint8 by int8 there with vpmaddubsw, which saturates a pair of products at 32767, and
+// 2 * 127 * 127 stays below it while 2 * 255 * 127 does not. uint8 is still worth having on
+// them: for an int8 source oneDNN halves the weights (7 bits) to avoid the same overflow.
 inline ValueQuantization value_quantization(float magnitude, bool non_negative) {
   const DType type = non_negative ? DType::uint8 : DType::int8;
-  const float codes = non_negative ? 255.f : 127.f;
+  const float codes = 127.f;
   // A value calibration only saw as 0 gets any scale: everything it held quantizes to 0.
   const float scale = magnitude > 0.f && std::isfinite(magnitude) ? magnitude / codes : 1.f;
   return {scale, type};

@@ -3,8 +3,9 @@
 // prefix; a quantized model saved as a SavedModel holds them under these names.
 //
 // Every quantized value is symmetric, with no zero point: real = q * scale. A value the
-// calibration never saw below zero is uint8 (0..255), any other int8 (-127..127, the range
-// symmetric weights use too):
+// calibration never saw below zero is uint8, any other int8; kiln::quantize maps the calibrated
+// magnitude to code 127 in both (quantize/rewrite.hpp says why uint8 keeps to 7 bits), and
+// weights to -127..127. The ops themselves saturate to the type's range:
 //
 //   _KilnQuantize(x: float32) {scale, out_type: int8|uint8}
 //       q = saturate(round_half_even(x * (1 / scale)))       1 / scale rounded to float once
