@@ -156,9 +156,9 @@ inline int quantize_command(const QuantizeFlags& flags) {
 
   int int8_outputs = 0;
   for (const quantization::QuantizedNodeRecord& r : q.report.quantized) int8_outputs += r.output != DType::float32;
-  std::cout << "calibrated on " << samples << " samples (" << batches.size() << " batches, "
-            << flags.method << (flags.method == "percentile" ? " " + std::to_string(flags.percentile) + "%" : "")
-            << ")\n"
+  std::cout << "calibrated on " << samples << " samples (" << batches.size() << " batches, " << flags.method;
+  if (flags.method == "percentile") std::cout << " " << flags.percentile << "%";
+  std::cout << ")\n"
             << "int8: " << q.report.quantized.size() << " convolutions and products, " << int8_outputs
             << " of them handing int8 to the next, " << q.report.quantize_nodes
             << " quantize steps from float32\n";
