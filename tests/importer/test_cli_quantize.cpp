@@ -53,7 +53,7 @@ TEST_CASE("kiln quantize writes a SavedModel that kiln run takes, and reports ac
   test::capture_cli({"run", out.string(), "--inputs",
                      "image=" + (kDigits / "inputs" / "image.npy").string(), "--outdir", outputs.string()});
   const Tensor probs = load_npy((outputs / "output_0.npy").string());
-  CHECK(probs.shape() == Shape({360, 10}));
+  CHECK(probs.shape() == Shape{360, 10});
   fs::remove_all(out);
 }
 
