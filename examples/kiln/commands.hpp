@@ -1,4 +1,4 @@
-// The `kiln` program's command line: five commands, each with its flags and help, parsed with
+// The `kiln` program's command line: six commands, each with its flags and help, parsed with
 // CLI11 into the commands' flag structs, then run. main() turns what a run throws into the exit
 // code; the tests run commands through here too, so they parse exactly as the program does.
 #pragma once
@@ -14,6 +14,7 @@
 #include "bench.hpp"
 #include "flags.hpp"
 #include "opt.hpp"
+#include "quantize.hpp"
 #include "report.hpp"
 #include "run.hpp"
 #include "show.hpp"
@@ -50,7 +51,8 @@ class CommandLine {
                  {add_run_command(app_, run_), [this] { return run(run_); }},
                  {add_opt_command(app_, opt_), [this] { return opt(opt_); }},
                  {add_bench_command(app_, bench_), [this] { return bench(bench_); }},
-                 {add_report_command(app_, report_), [this] { return report(report_); }}};
+                 {add_report_command(app_, report_), [this] { return report(report_); }},
+                 {add_quantize_command(app_, quantize_), [this] { return quantize_command(quantize_); }}};
   }
   // The commands' flags are bound to members by address.
   CommandLine(const CommandLine&) = delete;
@@ -68,7 +70,7 @@ class CommandLine {
     const Command* named = find(words.front());
     if (!named && words.front().rfind('-', 0) != 0) {
       throw UsageError(Error(Errc::invalid_argument, "unknown command")
-                           .expected("show, run, opt, bench or report")
+                           .expected("show, run, opt, bench, report or quantize")
                            .found(words.front()));
     }
     if (named && words.size() == 1) {  // `kiln opt`: what it takes, not an error about MODEL
@@ -120,6 +122,7 @@ class CommandLine {
   OptFlags opt_;
   BenchFlags bench_;
   ReportFlags report_;
+  QuantizeFlags quantize_;
   std::vector<Command> commands_;
 };
 

@@ -18,6 +18,7 @@
 #include "matmul.hpp"
 #include "normalization.hpp"
 #include "pool.hpp"
+#include "quantized.hpp"
 #include "recurrent.hpp"
 #include "scalar.hpp"
 #include "softmax.hpp"
@@ -46,6 +47,12 @@ inline const KernelFactoryTable& kernel_table() {
           "_FusedBatchMatMulV2"}) {
       t[op] = make_matmul_kernel;
     }
+    for (const char* op : {"_KilnQuantizedConv2D", "_KilnQuantizedDepthwiseConv2dNative",
+                           "_KilnQuantizedMatMul"}) {
+      t[op] = make_quantized_product_kernel;
+    }
+    t["_KilnQuantize"] = make_quantize_reorder_kernel;
+    t["_KilnDequantize"] = make_quantize_reorder_kernel;
     t["Einsum"] = make_einsum_kernel;
     t["MaxPool"] = make_pool_kernel;
     t["AvgPool"] = make_pool_kernel;

@@ -12,6 +12,7 @@
 #include "fused.hpp"
 #include "math.hpp"
 #include "nn.hpp"
+#include "quantized.hpp"
 #include "random.hpp"
 #include "tensor_list.hpp"
 
@@ -25,6 +26,7 @@ inline const KernelTable& kernel_table() {
     register_math_kernels(t);
     register_nn_kernels(t);
     register_fused_kernels(t);
+    register_quantized_kernels(t);
     register_random_kernels(t);
     register_check_kernels(t);
     register_dynamic_kernels(t);

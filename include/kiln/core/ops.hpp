@@ -13,6 +13,7 @@
 #include "ops/fused.hpp"
 #include "ops/math.hpp"
 #include "ops/nn.hpp"
+#include "ops/quantized.hpp"
 #include "ops/random.hpp"
 #include "ops/tensor_list.hpp"
 
@@ -28,6 +29,7 @@ inline const OpCatalogue& op_catalogue() {
     ops::register_cumulative_ops(c);
     ops::register_nn_ops(c);
     ops::register_fused_ops(c);
+    ops::register_quantized_ops(c);
     ops::register_random_ops(c);
     ops::register_check_ops(c);
     ops::register_dynamic_ops(c);

@@ -57,9 +57,12 @@ inline int step_arguments(const std::string& step) {
 }
 
 // Validates the epilogue of a fused node whose main op produces `out` with channels on
-// `channel_axis`, and returns the output shape with what the arguments add to it.
-inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis) {
-  nn::expect_floating(ctx, 0);
+// `channel_axis`, and returns the output shape with what the arguments add to it. The quantized
+// products (quantized.hpp) share the epilogue but take integer main inputs: they pass
+// `floating_input` false and check their inputs themselves.
+inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis,
+                            bool floating_input = true) {
+  if (floating_input) nn::expect_floating(ctx, 0);
   const Strings& steps = ctx.attr<Strings>("fused_ops");
   const std::int64_t num_args = ctx.attr<std::int64_t>("num_args");
   if (num_args != ctx.num_inputs() - 2) {
