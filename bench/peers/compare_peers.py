@@ -55,9 +55,11 @@ REPO = HERE.parent.parent
 ENGINES = ("kiln", "tensorflow", "onnxruntime", "openvino")
 # The precisions each engine can be asked for (--engines kiln,openvino:bf16,...). f32 is the
 # table the others are ranked in; a row of another precision is shown beside it with its
-# accuracy against TensorFlow's f32 outputs. Kiln's int8 and bf16 go in here when they exist.
-PRECISIONS = {"kiln": ("f32",), "tensorflow": ("f32",), "onnxruntime": ("f32",),
+# accuracy against TensorFlow's f32 outputs. Kiln's int8 is its `kiln quantize` of the model
+# (calibrated on CALIBRATION_SAMPLES inputs of the benchmark's kind, not its timed inputs).
+PRECISIONS = {"kiln": ("f32", "int8"), "tensorflow": ("f32",), "onnxruntime": ("f32",),
               "openvino": ("f32", "bf16")}
+CALIBRATION_SAMPLES = 16
 # Largest relative error against TensorFlow (max |engine - TF| / max |TF|, per output) a row
 # of that precision may have; precisions without a gate only report theirs.
 ERROR_GATE = {"f32": 1e-4}
@@ -445,10 +447,40 @@ def kiln_common(cfg, args):
     return ["--threads", str(cfg["threads"])] + backend
 
 
-def kiln_bench(cfg, args, outdir, runs, warmup):
+def kiln_model(cfg, args, precision):
+    """The SavedModel Kiln runs for `precision`: the export, or (int8) its `kiln quantize`,
+    made once per model and run. Returns (folder, None) or (None, error)."""
+    if precision == "f32":
+        return cfg["folder"] / "saved_model", None
+    quantized = cfg["folder"] / "saved_model_int8"
+    if quantized in QUANTIZED:
+        return QUANTIZED[quantized]
+    calibration = fresh_dir(cfg["folder"] / "calibration")
+    signature = cfg["signature"]
+    samples = make_input(cfg["model"], signature, CALIBRATION_SAMPLES, calibration, "c")
+    shutil.move(str(samples), str(calibration / f"{signature['input']}.npy"))
+    shutil.rmtree(samples.parent)  # the folder holds the one .npy per input, nothing else
+    if quantized.exists():
+        shutil.rmtree(quantized)
+    command = [args.kiln, "quantize", str(cfg["folder"] / "saved_model"), "--calibration",
+               str(calibration), "-o", str(quantized)]
+    log = cfg["folder"] / "quantize.txt"
+    code, _, _ = run_child(command, child_env(2), log, args.timeout)
+    QUANTIZED[quantized] = (quantized, None) if code == 0 else (
+        None, f"kiln quantize exit {code}: " + last_lines(log))
+    return QUANTIZED[quantized]
+
+
+QUANTIZED = {}  # kiln_model's int8 models of this run
+
+
+def kiln_bench(cfg, args, outdir, runs, warmup, precision="f32"):
     """One `kiln bench` process; (result dict or {'error'}, load)."""
+    model, error = kiln_model(cfg, args, precision)
+    if error:
+        return {"error": error}, {}
     feed = f"{cfg['signature']['input']}={cfg['input_a']}"
-    command = [args.kiln, "bench", str(cfg["folder"] / "saved_model"), "--batch",
+    command = [args.kiln, "bench", str(model), "--batch",
                str(cfg["batch"]), "--runs", str(runs), "--warmup", str(warmup), "--inputs", feed,
                "--json", str(outdir / "bench.json")] + kiln_common(cfg, args)
     code, rss, load = run_child(command, child_env(cfg["threads"]), outdir / "log.txt",
@@ -474,19 +506,23 @@ def kiln_bench(cfg, args, outdir, runs, warmup):
     return result, load
 
 
-def kiln_check(cfg, args, outdir):
+def kiln_check(cfg, args, outdir, precision):
     """`kiln run` on inputs A and B, then a short `kiln bench` whose median sizes the timed
     processes' --runs (kiln bench counts runs; the others time for a number of seconds)."""
+    model, error = kiln_model(cfg, args, precision)
+    if error:
+        return {"error": error}
     for tag in ("a", "b"):
         feed = f"{cfg['signature']['input']}={cfg[f'input_{tag}']}"
-        command = [args.kiln, "run", str(cfg["folder"] / "saved_model"), "--inputs", feed,
+        command = [args.kiln, "run", str(model), "--inputs", feed,
                    "--outdir", str(outdir / tag)] + kiln_common(cfg, args)
         code, _, _ = run_child(command, child_env(cfg["threads"]), outdir / f"run_{tag}.txt",
                                args.timeout)
         if code != 0:
             return {"error": f"kiln run exit {code}: " + last_lines(outdir / f"run_{tag}.txt"),
                     "command": shlex.join(command)}
-    probe, _ = kiln_bench(cfg, args, fresh_dir(outdir / "probe"), runs=3, warmup=1)
+    probe, _ = kiln_bench(cfg, args, fresh_dir(outdir / "probe"), runs=3, warmup=1,
+                          precision=precision)
     if "error" in probe:
         return probe
     return {"probe": probe}
@@ -496,9 +532,7 @@ def check_variant(engine, precision, cfg, args):
     """Phase 1 for one engine: {'outputs': folder} plus probes, or {'error': ...}."""
     outdir = fresh_dir(cfg["outdir"] / variant_name(engine, precision) / "check")
     if engine == "kiln":
-        if precision != "f32":
-            return {"error": f"kiln has no {precision} mode yet"}
-        result = kiln_check(cfg, args, outdir)
+        result = kiln_check(cfg, args, outdir, precision)
     else:
         probe = args.probe_seconds if engine == "tensorflow" else 0
         result, _, _ = python_worker("check", engine, precision, cfg, args, outdir,
@@ -658,7 +692,7 @@ def timed_process(job, args):
         # still fill --seconds.
         runs = max(args.min_runs, math.ceil(1.3 * args.seconds * 1e3 / estimate))
         warmup = max(1, math.ceil(args.warmup_seconds * 1e3 / estimate))
-        result, load = kiln_bench(cfg, args, outdir, runs, warmup)
+        result, load = kiln_bench(cfg, args, outdir, runs, warmup, precision)
     elif engine == "openvino" and args.benchmark_app and args.device == "cpu":
         result, load = openvino_benchmark_app(cfg, args, outdir, precision)
     else:
@@ -829,9 +863,12 @@ def parse_args(argv):
                         help="exports, inputs and outputs (default $KILN_BENCH_WORK or "
                              "~/.cache/kiln/bench-work)")
     parser.add_argument("--models", default=",".join(models.MODELS))
-    parser.add_argument("--engines", default=",".join(ENGINES),
+    every_variant = [engine if precision == "f32" else f"{engine}:{precision}"
+                     for engine in ENGINES for precision in PRECISIONS[engine]]
+    parser.add_argument("--engines", default=",".join(every_variant),
                         help="comma-separated engines, each optionally :PRECISION (f32 if not "
-                             "given), e.g. kiln,openvino,openvino:bf16")
+                             "given); default every engine at every precision it has here: "
+                             + ",".join(every_variant))
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts")
     parser.add_argument("--batches", default="1,8", help="comma-separated batch sizes")
     parser.add_argument("--processes", type=int, default=5,
