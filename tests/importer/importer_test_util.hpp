@@ -1,6 +1,6 @@
 // Helpers for the importer tests: corpus paths, scratch folders, error expectations, and a small
 // writer of LevelDB tables and TensorBundles used to *craft* malformed checkpoints. The writer
-// follows ../shared/SAVEDMODEL_FORMAT.md section 3; what the reader must accept is checked on
+// follows the table and bundle layout importers/savedmodel/sstable.cpp reads; what the reader must accept is checked on
 // the TensorFlow-written corpus, the writer only produces the broken variants.
 #pragma once
 

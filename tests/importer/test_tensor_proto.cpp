@@ -1,5 +1,5 @@
 // TensorProto / TensorShapeProto / DataType decoding. Expected values are worked out by hand in
-// the comments from the rules in ../shared/SAVEDMODEL_FORMAT.md (section 2.2).
+// the comments from TensorFlow's TensorProto rules (importers/savedmodel/tensor_proto.cpp).
 #include <catch2/catch.hpp>
 
 #include <cstring>
