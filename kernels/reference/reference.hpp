@@ -18,21 +18,30 @@
 
 namespace kiln::reference {
 
+// Every op's reference kernel, by op name, built once on first use. A function template for the
+// reason make_op_catalogue() is one: the table instantiates every kernel for every type it takes,
+// over half of what a program that includes kiln.hpp takes to compile (precompiled_tables.cpp).
+template <typename = void>
+KernelTable make_kernel_table() {
+  KernelTable t;
+  register_dataflow_kernels(t);
+  register_array_kernels(t);
+  register_math_kernels(t);
+  register_nn_kernels(t);
+  register_fused_kernels(t);
+  register_quantized_kernels(t);
+  register_random_kernels(t);
+  register_check_kernels(t);
+  register_dynamic_kernels(t);
+  tensor_list::register_tensor_list_kernels(t);
+  return t;
+}
+#ifdef KILN_PRECOMPILED_TABLES
+extern template KernelTable make_kernel_table<>();
+#endif
+
 inline const KernelTable& kernel_table() {
-  static const KernelTable table = [] {
-    KernelTable t;
-    register_dataflow_kernels(t);
-    register_array_kernels(t);
-    register_math_kernels(t);
-    register_nn_kernels(t);
-    register_fused_kernels(t);
-    register_quantized_kernels(t);
-    register_random_kernels(t);
-    register_check_kernels(t);
-    register_dynamic_kernels(t);
-    tensor_list::register_tensor_list_kernels(t);
-    return t;
-  }();
+  static const KernelTable table = make_kernel_table();
   return table;
 }
 
