@@ -21,6 +21,7 @@
 #include "quantized.hpp"
 #include "recurrent.hpp"
 #include "scalar.hpp"
+#include "select.hpp"
 #include "softmax.hpp"
 
 namespace kiln::cpu_kernels {
@@ -89,6 +90,8 @@ inline const KernelFactoryTable& kernel_table() {
     t["Transpose"] = make_transpose_kernel;
     t["Pad"] = make_pad_kernel;
     t["PadV2"] = make_pad_kernel;
+    t["Select"] = make_select_kernel;
+    t["SelectV2"] = make_select_kernel;
     return t;
   }();
   return table;

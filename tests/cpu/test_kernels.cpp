@@ -359,6 +359,41 @@ TEST_CASE("binary ops on oneDNN match the reference, broadcasting included", "[c
   }
 }
 
+TEST_CASE("SelectV2 and Select on Kiln's loop match the reference, broadcasting included",
+          "[cpu][select]") {
+  const Tensor scores = random_tensor({1, 3, 4, 4}, 90);
+  const Tensor fill = Tensor::scalar(-1e9f);
+  std::vector<bool> bits;
+  for (int i = 0; i < 16; ++i) bits.push_back(i % 3 != 0);
+  Tensor mask(DType::boolean, Shape{1, 1, 4, 4});
+  for (std::int64_t i = 0; i < 16; ++i) mask.data<bool>()[i] = bits[static_cast<std::size_t>(i)];
+  SECTION("masked attention: a [1,1,T,T] mask, full scores, a scalar fill") {
+    CHECK(check_against_reference("SelectV2", {mask, scores, fill}).implementation ==
+          "kiln select");
+    CHECK(check_against_reference("SelectV2", {mask, fill, scores}).implementation ==
+          "kiln select");
+    CHECK(check_against_reference("SelectV2", {mask, scores.clone(), fill}, {}, {}, 1)
+              .implementation == "kiln select");  // in place over the scores
+  }
+  SECTION("by hand: [T, F] picks along the last axis") {
+    Tensor cond(DType::boolean, Shape{2});
+    cond.data<bool>()[0] = true;
+    const Tensor a = Tensor::from<float>({2, 2}, {1, 2, 3, 4});
+    const Tensor b = Tensor::from<float>({2, 2}, {10, 20, 30, 40});
+    const test::CpuResult r = check_against_reference("SelectV2", {cond, a, b});
+    CHECK(r.implementation == "kiln select");
+    CHECK(r.outputs.at(0).to_float_vector() == std::vector<float>{1, 20, 3, 40});
+  }
+  SECTION("int32 values, and Select with a condition of the output's shape") {
+    Tensor cond(DType::boolean, Shape{2, 3});
+    cond.data<bool>()[1] = cond.data<bool>()[5] = true;
+    const Tensor a = Tensor::from<std::int32_t>({2, 3}, {1, 2, 3, 4, 5, 6});
+    const Tensor b = Tensor::from<std::int32_t>({2, 3}, {-1, -2, -3, -4, -5, -6});
+    CHECK(check_against_reference("Select", {cond, a, b}).implementation == "kiln select");
+    CHECK(check_against_reference("SelectV2", {cond, a, b}).implementation == "kiln select");
+  }
+}
+
 TEST_CASE("Softmax and LogSoftmax on oneDNN match the reference", "[cpu][softmax]") {
   const Tensor x = random_tensor({4, 3, 10}, 80, -5.f, 5.f);
   check_against_reference("Softmax", {x});
