@@ -4,7 +4,7 @@
 # tests (every allocation of a compile and a run failing in turn) under AddressSanitizer with
 # UndefinedBehaviorSanitizer and LeakSanitizer, and the concurrency stress test under
 # ThreadSanitizer. Any report stops the program that caused it, so any finding fails the run.
-#   bash tests/sanitizers.sh            # both (about 10 minutes on 2 cores, builds included)
+#   bash tests/sanitizers.sh            # both (about 20 minutes on 2 cores, builds included)
 #   bash tests/sanitizers.sh address    # or: thread
 # oneDNN stays out of these builds: its OpenMP runtime is not instrumented, and the readers and
 # the sessions are Kiln's own code on any backend. So does the CUDA backend (nvcc's device code
