@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Kiln beside TensorFlow, ONNX Runtime and OpenVINO, from a fresh clone, in one command:
-#   bash bench/peers/run.sh                 # everything (about an hour on a quiet 2-core machine)
+#   bash bench/peers/run.sh                 # everything (about 85 minutes on a quiet 2-core machine)
 #   bash bench/peers/run.sh --quick         # one configuration, 2 short processes per engine
 # Arguments go to compare_peers.py (see --help). Not part of CI.
 #
