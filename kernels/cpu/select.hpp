@@ -10,7 +10,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 
 #include "broadcast.hpp"
 #include "onednn.hpp"
