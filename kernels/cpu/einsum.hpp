@@ -15,7 +15,7 @@
 #include <optional>
 #include <utility>
 
-#include "onednn.hpp"
+#include "matmul.hpp"
 
 namespace kiln::cpu_kernels {
 
@@ -65,13 +65,14 @@ inline std::pair<std::int64_t, std::int64_t> fold(const std::vector<int>& group,
 
 class EinsumKernel final : public PrimitiveKernel {
  public:
-  // With `any_weights`, constant weights go into the layout oneDNN picks (a projection's).
+  // With `constant_weights`, Kiln picks the weights' layout (a projection's).
   EinsumKernel(const KernelRequest& request, const memory::desc& src, const memory::desc& weights,
-               const memory::desc& dst, std::size_t src_input, bool any_weights) {
-    const memory::desc asked =
-        any_weights ? memory::desc(weights.dims(), memory::data_type::f32, tag::any) : weights;
-    const dnnl::matmul::desc desc(src, asked, dst);
-    const dnnl::matmul::primitive_desc pd(desc, user_scratchpad_attr(), engine());
+               const memory::desc& dst, std::size_t src_input, bool constant_weights) {
+    const dnnl::primitive_attr attr = user_scratchpad_attr();
+    const dnnl::matmul::primitive_desc pd =
+        constant_weights
+            ? constant_weights_matmul(src, weights.dims(), memory::desc(), dst, attr)
+            : dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, weights, dst), attr, engine());
     set_primitive<dnnl::matmul>(pd);
     add_input(DNNL_ARG_SRC, src_input, src);
     add_weights(DNNL_ARG_WEIGHTS, 1 - src_input, request, weights, pd.weights_desc());

@@ -5,8 +5,7 @@
 // which is oneDNN's rule too. When the right-hand side is one matrix for the whole batch (a
 // Dense or EinsumDense layer on [batch, T, K]), the batch folds into the rows: one [batch*T, K]
 // x [K, N] product, the shape oneDNN's matmul kernels are fastest on. A constant right-hand side
-// is offered to oneDNN as format_tag::any and reordered once into the blocked layout its kernel
-// reads fastest.
+// is reordered once into the layout its kernel reads fastest (constant_weights_matmul).
 #pragma once
 
 #include <algorithm>
@@ -50,16 +49,29 @@ inline ProductShapes product_shapes(const KernelRequest& request, bool transpose
   return s;
 }
 
+// A matmul whose weights are constant, so Kiln picks their layout: the blocked one oneDNN asks
+// for when it has one (format_tag::any), else, when it would read plain rows, padded rows.
+inline dnnl::matmul::primitive_desc constant_weights_matmul(const memory::desc& src,
+                                                            const memory::dims& weights,
+                                                            const memory::desc& bias,
+                                                            const memory::desc& dst,
+                                                            const dnnl::primitive_attr& attr) {
+  const memory::desc any(weights, memory::data_type::f32, tag::any);
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, any, bias, dst), attr, engine());
+  if (pd.weights_desc() != plain_md(weights, memory::data_type::f32)) return pd;
+  return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, padded_rows_md(weights), bias, dst),
+                                      attr, engine());
+}
+
 class MatMulKernel final : public PrimitiveKernel {
  public:
-  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b, bool any_weights) {
+  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b,
+               bool constant_weights) {
     const ProductShapes shapes = product_shapes(request, transpose_a);
     const int rank = shapes.out.rank();
     const memory::desc a = matrix_md(shapes.a, transpose_a, rank);
     const memory::desc b = matrix_md(shapes.b, transpose_b, rank);
     const memory::desc dst = plain_md(dims_of(shapes.out), memory::data_type::f32);
-    const memory::desc asked =
-        any_weights ? memory::desc(b.dims(), memory::data_type::f32, tag::any) : b;
 
     const Epilogue epilogue = epilogue_of(request, dst, rank - 1);
     memory::desc bias;
@@ -70,8 +82,10 @@ class MatMulKernel final : public PrimitiveKernel {
     }
     dnnl::primitive_attr attr = user_scratchpad_attr();
     attr.set_post_ops(epilogue.post_ops);
-    const dnnl::matmul::desc desc(a, asked, bias, dst);
-    const dnnl::matmul::primitive_desc pd(desc, attr, engine());
+    const dnnl::matmul::primitive_desc pd =
+        constant_weights ? constant_weights_matmul(a, b.dims(), bias, dst, attr)
+                         : dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bias, dst), attr,
+                                                        engine());
     set_primitive<dnnl::matmul>(pd);
 
     add_input(DNNL_ARG_SRC, 0, a);

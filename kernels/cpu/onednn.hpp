@@ -76,6 +76,24 @@ inline memory::desc plain_md(const TensorType& t) {
   return plain_md(dims_of(t.shape), onednn_type(t.dtype));
 }
 
+// Row-major [..., K, N] weights whose rows lie 16 floats (a 64-byte cache line) further apart
+// than N. oneDNN 2.6's f32 matmul on AVX2 (gemm:jit) packs a panel of the weights at a time,
+// reading down their columns; when a row is a multiple of 4 KiB long (N = 1024, 2048, 3072,
+// 4096: a transformer's feed-forward layer), those reads fall on the same cache sets and a
+// [128, 768] x [768, 3072] product ran at 39 GFLOP/s on one thread instead of 88. The padding
+// also gained 5-10% on the other shapes measured (768 x 768, 3072 x 768, 768 x 2304).
+inline constexpr memory::dim row_padding = 16;
+
+inline memory::desc padded_rows_md(const memory::dims& dims) {
+  memory::dims strides(dims.size());
+  memory::dim stride = 1;
+  for (std::size_t i = dims.size(); i-- > 0;) {
+    strides[i] = stride;
+    stride *= dims[i] + (i + 1 == dims.size() ? row_padding : 0);
+  }
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
 // `dims` with leading ones up to `rank` (NumPy's broadcasting aligns shapes at the end).
 inline memory::dims padded_dims(const Shape& shape, int rank) {
   memory::dims dims(static_cast<std::size_t>(rank) - shape.dims().size(), 1);
@@ -119,6 +137,19 @@ inline Cache& cache() {
 
 }  // namespace weights_detail
 
+// Row-major float32 `value` into `target`, each row of `row` floats padded as padded_rows_md
+// lays them out: oneDNN has only its generic reorder for that layout (19 ms for 768 x 3072).
+inline void copy_into_padded_rows(const Tensor& value, memory::dim row, std::byte* target) {
+  const auto row_bytes = static_cast<std::size_t>(row) * sizeof(float);
+  const auto stride = static_cast<std::size_t>(row + row_padding) * sizeof(float);
+  const auto* source = static_cast<const std::byte*>(value.raw());
+  const std::size_t rows = value.byte_size() / row_bytes;
+  for (std::size_t r = 0; r < rows; ++r) {
+    std::memcpy(target + r * stride, source + r * row_bytes, row_bytes);
+    std::memset(target + r * stride + row_bytes, 0, stride - row_bytes);  // never read; defined
+  }
+}
+
 // `value`, laid out as `from`, in the layout `to`: from the cache, or copied now. The copy runs
 // on one thread: it is memory-bound, a second thread buys little, and on a busy machine every
 // compile would wait for it.
@@ -148,7 +179,10 @@ inline std::shared_ptr<const ReorderedWeights> reordered(const Tensor& value,
   made->to = to;
   made->storage = allocate_tensor_storage(to.get_size(), /*zero=*/false);
   made->target = memory(to, engine(), made->storage.get());
-  {
+  const memory::dims dims = from.dims();
+  if (from == plain_md(dims, memory::data_type::f32) && to == padded_rows_md(dims)) {
+    copy_into_padded_rows(value, dims.back(), made->storage.get());
+  } else {
     const ThreadScope one_thread(openmp_threads(), 1);
     memory source(from, engine(), const_cast<void*>(value.raw()));  // only read
     dnnl::stream stream(engine());

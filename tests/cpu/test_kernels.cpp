@@ -217,6 +217,17 @@ TEST_CASE("MatMul, _FusedMatMul and BatchMatMul on oneDNN match the reference", 
         {random_tensor({1, 64}, 26), random_tensor({64, 100}, 27), random_tensor({100}, 28)},
         {{"fused_ops", Strings{"BiasAdd"}}, {"num_args", std::int64_t{1}}}, {1, 2});
   }
+  SECTION("weights whose rows are 4 KiB long, which Kiln stores padded") {
+    const Attrs gelu = {{"fused_ops", Strings{"BiasAdd", "GeluApproximate"}},
+                        {"num_args", std::int64_t{1}}};
+    const Tensor bias = random_tensor({1024}, 41);
+    check_against_reference("_FusedMatMul",
+                            {random_tensor({6, 48}, 42), random_tensor({48, 1024}, 43), bias}, gelu,
+                            {1, 2});
+    check_against_reference("_FusedBatchMatMulV2",
+                            {random_tensor({2, 3, 48}, 44), random_tensor({1024, 48}, 45), bias},
+                            with(gelu, {{"adj_y", true}}), {1, 2});
+  }
   SECTION("BatchMatMulV2 with broadcast batches and adjoints") {
     check_against_reference("BatchMatMulV2",
                             {random_tensor({2, 3, 4, 5}, 29), random_tensor({3, 5, 6}, 30)});
