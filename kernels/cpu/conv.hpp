@@ -33,7 +33,8 @@ class ConvKernel final : public PrimitiveKernel {
     const bool constant_filter = request.constant(1) != nullptr;
     const memory::desc asked(weight_dims, dt::f32, constant_filter ? tag::any : filter_layout);
 
-    const Epilogue epilogue = epilogue_of(request, dst, 1);  // dims {N, C, H, W}
+    // dims {N, C, H, W}: the channels are dimension 1
+    const Epilogue epilogue = epilogue_of(request, dst, 1, /*float_output=*/true);
     const memory::desc bias =
         epilogue.bias_input >= 0 ? memory::desc({g.out_c}, dt::f32, tag::x) : memory::desc();
     dnnl::primitive_attr attr = user_scratchpad_attr();
@@ -58,6 +59,7 @@ class ConvKernel final : public PrimitiveKernel {
       add_input(DNNL_ARG_ATTR_MULTIPLE_POST_OP(b.post_op) | DNNL_ARG_SRC_1, b.input, b.md);
     }
     add_output(DNNL_ARG_DST, 0, dst);
+    if (epilogue.after) set_output_pass(epilogue.after, dst);
     if (!epilogue.post_ops_text.empty()) implementation_ += " [" + epilogue.post_ops_text + "]";
   }
 };

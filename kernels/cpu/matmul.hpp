@@ -73,7 +73,7 @@ class MatMulKernel final : public PrimitiveKernel {
     const memory::desc b = matrix_md(shapes.b, transpose_b, rank);
     const memory::desc dst = plain_md(dims_of(shapes.out), memory::data_type::f32);
 
-    const Epilogue epilogue = epilogue_of(request, dst, rank - 1);
+    const Epilogue epilogue = epilogue_of(request, dst, rank - 1, /*float_output=*/true);
     memory::desc bias;
     if (epilogue.bias_input >= 0) {
       memory::dims bias_dims(static_cast<std::size_t>(rank), 1);
@@ -97,6 +97,7 @@ class MatMulKernel final : public PrimitiveKernel {
       add_input(DNNL_ARG_ATTR_MULTIPLE_POST_OP(arg.post_op) | DNNL_ARG_SRC_1, arg.input, arg.md);
     }
     add_output(DNNL_ARG_DST, 0, dst);
+    if (epilogue.after) set_output_pass(epilogue.after, dst);
     if (!epilogue.post_ops_text.empty()) implementation_ += " [" + epilogue.post_ops_text + "]";
   }
 };

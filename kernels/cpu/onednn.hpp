@@ -216,7 +216,17 @@ class PrimitiveKernel : public PreparedKernel {
     return state;
   }
 
-  void run(const KernelArgs& args) const override { execute(args); }
+  // A loop Kiln runs over the (float32) output after the primitive: an epilogue step that
+  // oneDNN computes more slowly (epilogue.hpp).
+  using OutputPass = void (*)(const float* x, float* y, std::int64_t n);
+
+  void run(const KernelArgs& args) const override {
+    execute(args);
+    if (after_) {
+      auto* out = static_cast<float*>(args.outputs[0]);
+      after_(out, out, after_elements_);
+    }
+  }
 
  protected:
   enum class Source { input, output, scratch, owned };
@@ -289,9 +299,16 @@ class PrimitiveKernel : public PreparedKernel {
         "could not execute a primitive");
   }
 
+  void set_output_pass(OutputPass pass, const memory::desc& output) {
+    after_ = pass;
+    after_elements_ = static_cast<std::int64_t>(output.get_size() / sizeof(float));
+  }
+
   dnnl::primitive primitive_;
   std::vector<Arg> args_;
   std::vector<std::shared_ptr<const ReorderedWeights>> weights_;  // held for add_owned's memory
+  OutputPass after_ = nullptr;
+  std::int64_t after_elements_ = 0;
 };
 
 // Runs `make` and turns oneDNN's refusal (an unsupported shape, post-op or layout) into a

@@ -4,50 +4,23 @@
 // before the gates already run on oneDNN.
 //
 // Five sigmoids and tanhs per unit and step make this step the loop's second cost after the
-// recurrent product, so the functions are written here as plain loops over a vectorizable exp
-// (range reduction to [-ln2/2, ln2/2], Cody-Waite split of ln 2, Cephes' degree-6 polynomial:
-// about 1 ulp) that the compiler turns into AVX-512, AVX2 or SSE code, picked at load time.
+// recurrent product, so it is a plain loop over vector_math's functions, which the compiler
+// turns into AVX-512, AVX2 or SSE code, picked at load time.
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 
 #include <kiln/kernels/prepared_kernel.hpp>
 
+#include "vector_math.hpp"
+
 namespace kiln::cpu_kernels {
 
-// GCC vectorizes the clamps below only when comparisons may not trap (they cannot here: no
-// floating-point exception is ever unmasked in Kiln); clang does by default.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC push_options
-#pragma GCC optimize("no-trapping-math")
-#endif
-
+KILN_VECTOR_MATH_BEGIN
 namespace lstm_math {
 
-inline float exp(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  x = x > 88.0f ? 88.0f : x;
-  // n = round(x / ln 2), by truncating a positive number: x / ln 2 + 128.5 lies in [3, 256].
-  const std::int32_t n = static_cast<std::int32_t>(x * 1.44269504088896341f + 128.5f) - 128;
-  const float r = (x - static_cast<float>(n) * 0.693359375f) - static_cast<float>(n) * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  const std::int32_t bits = (n + 127) << 23;  // 2^n
-  float scale;
-  std::memcpy(&scale, &bits, sizeof scale);
-  return p * scale;
-}
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + exp(-x)); }
-
-// 2 sigmoid(2x) - 1: absolute error about 1e-7 near 0, where tanh(x) ~ x.
-inline float tanh(float x) { return 2.0f / (1.0f + exp(-2.0f * x)) - 1.0f; }
+using vector_math::sigmoid;
+using vector_math::tanh;
 
 // One batch row: gate blocks input, forget, candidate, output of `units` each.
 inline void row(const float* __restrict z, const float* __restrict c, float* __restrict h,
@@ -59,9 +32,7 @@ inline void row(const float* __restrict z, const float* __restrict c, float* __r
   }
 }
 
-// One clone per instruction set; the loader picks the best the machine has. (static: each
-// translation unit that includes this keeps its own, as target_clones asks.)
-__attribute__((target_clones("avx512f", "avx2", "default"))) static void gates(
+KILN_VECTOR_CLONES void gates(
     const float* z, const float* c, float* h_next, float* c_next, std::int64_t batch,
     std::int64_t units) {
   for (std::int64_t b = 0; b < batch; ++b) {
@@ -70,10 +41,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void gates(
 }
 
 }  // namespace lstm_math
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC pop_options
-#endif
+KILN_VECTOR_MATH_END
 
 class LSTMGatesKernel final : public PreparedKernel {
  public:

@@ -3,6 +3,8 @@
 // elementwise ops with broadcasting, softmax, batch norm and the byte-moving ops.
 #include "cpu_support.hpp"
 
+#include <kiln/kernels/cpu/vector_math.hpp>
+
 namespace KILN_TEST_FILE {  // this file's names stay its own (see tests/CMakeLists.txt)
 
 using namespace kiln;
@@ -221,9 +223,10 @@ TEST_CASE("MatMul, _FusedMatMul and BatchMatMul on oneDNN match the reference", 
     const Attrs gelu = {{"fused_ops", Strings{"BiasAdd", "GeluApproximate"}},
                         {"num_args", std::int64_t{1}}};
     const Tensor bias = random_tensor({1024}, 41);
-    check_against_reference("_FusedMatMul",
-                            {random_tensor({6, 48}, 42), random_tensor({48, 1024}, 43), bias}, gelu,
-                            {1, 2});
+    const test::CpuResult product = check_against_reference(
+        "_FusedMatMul", {random_tensor({6, 48}, 42), random_tensor({48, 1024}, 43), bias}, gelu,
+        {1, 2});
+    CHECK(product.implementation.find("[bias, kiln gelu_tanh]") != std::string::npos);
     check_against_reference("_FusedBatchMatMulV2",
                             {random_tensor({2, 3, 48}, 44), random_tensor({1024, 48}, 45), bias},
                             with(gelu, {{"adj_y", true}}), {1, 2});
@@ -237,6 +240,26 @@ TEST_CASE("MatMul, _FusedMatMul and BatchMatMul on oneDNN match the reference", 
     check_against_reference("BatchMatMul",
                             {random_tensor({4, 3, 5}, 33), random_tensor({4, 5, 2}, 34)});
   }
+}
+
+TEST_CASE("Kiln's GELU loop agrees with the tanh form in double precision", "[cpu][gelu]") {
+  std::vector<float> x;
+  for (float v : {-30.f, -10.f, -5.f, -2.5f, -1.f, -0.1f, -1e-4f, 0.f, 1e-4f, 0.3f, 1.f, 2.f, 6.f,
+                  40.f}) {
+    x.push_back(v);
+  }
+  for (int i = 0; i < 37; ++i) x.push_back(-4.f + 0.23f * static_cast<float>(i));  // the loop's body
+  std::vector<float> y(x.size());
+  cpu_kernels::vector_math::gelu_tanh(x.data(), y.data(), static_cast<std::int64_t>(x.size()));
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    const double u = 0.7978845608028654 * (v + 0.044715 * v * v * v);  // sqrt(2/pi) (...)
+    const double want = 0.5 * v * (1 + std::tanh(u));
+    INFO("x = " << v);
+    CHECK(std::abs(y[i] - want) <= 1e-30 + 2e-6 * std::abs(want));
+  }
+  cpu_kernels::vector_math::gelu_tanh(x.data(), x.data(), static_cast<std::int64_t>(x.size()));
+  CHECK(x == y);  // in place, the same
 }
 
 TEST_CASE("pooling on oneDNN matches the reference", "[cpu][pool]") {
