@@ -50,7 +50,8 @@ inline ProductShapes product_shapes(const KernelRequest& request, bool transpose
 }
 
 // A matmul whose weights are constant, so Kiln picks their layout: the blocked one oneDNN asks
-// for when it has one (format_tag::any), else, when it would read plain rows, padded rows.
+// for when it has one (format_tag::any); else, when it would read plain rows that are a
+// multiple of 512 bytes long, padded rows (padded_rows_md).
 inline dnnl::matmul::primitive_desc constant_weights_matmul(const memory::desc& src,
                                                             const memory::dims& weights,
                                                             const memory::desc& bias,
@@ -58,7 +59,8 @@ inline dnnl::matmul::primitive_desc constant_weights_matmul(const memory::desc& 
                                                             const dnnl::primitive_attr& attr) {
   const memory::desc any(weights, memory::data_type::f32, tag::any);
   dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src, any, bias, dst), attr, engine());
-  if (pd.weights_desc() != plain_md(weights, memory::data_type::f32)) return pd;
+  const bool aliasing_rows = weights.back() % 128 == 0;  // 128 floats: 512 bytes
+  if (!aliasing_rows || pd.weights_desc() != plain_md(weights, memory::data_type::f32)) return pd;
   return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, padded_rows_md(weights), bias, dst),
                                       attr, engine());
 }

@@ -78,10 +78,11 @@ inline memory::desc plain_md(const TensorType& t) {
 
 // Row-major [..., K, N] weights whose rows lie 16 floats (a 64-byte cache line) further apart
 // than N. oneDNN 2.6's f32 matmul on AVX2 (gemm:jit) packs a panel of the weights at a time,
-// reading down their columns; when a row is a multiple of 4 KiB long (N = 1024, 2048, 3072,
-// 4096: a transformer's feed-forward layer), those reads fall on the same cache sets and a
-// [128, 768] x [768, 3072] product ran at 39 GFLOP/s on one thread instead of 88. The padding
-// also gained 5-10% on the other shapes measured (768 x 768, 3072 x 768, 768 x 2304).
+// reading down their columns; when a row is a multiple of 512 bytes long, those reads fall on
+// a few of the cache's sets. Measured on one thread, [128, 768] x [768, N]: the padded layout
+// was 1.4-3.3x as fast for N = 256, 384, 512, 640, 768, 1024, 1536, 2048 (a transformer's
+// feed-forward [768, 3072]: 39 GFLOP/s plain, 88 padded) and 0.70-0.99x for N = 64, 96, 200,
+// 500, 1000, 2000; see constant_weights_matmul.
 inline constexpr memory::dim row_padding = 16;
 
 inline memory::desc padded_rows_md(const memory::dims& dims) {
