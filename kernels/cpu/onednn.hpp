@@ -95,6 +95,21 @@ inline memory::desc padded_rows_md(const memory::dims& dims) {
   return memory::desc(dims, memory::data_type::f32, strides);
 }
 
+// [..., K, N] weights stored transposed, as row-major [..., N, K]: the K weights of each output
+// channel lie together. A product with one row of input (a batch-1 Dense layer, a recurrent
+// step's h x U) then reads them as N dot products along stored rows; see
+// constant_weights_matmul for when Kiln picks this.
+inline memory::desc transposed_md(const memory::dims& dims) {
+  memory::dims stored = dims;
+  const std::size_t last = dims.size() - 1;
+  std::swap(stored[last], stored[last - 1]);
+  const memory::desc plain = plain_md(stored, memory::data_type::f32);
+  const memory::dim* plain_strides = plain.data.format_desc.blocking.strides;
+  memory::dims strides(plain_strides, plain_strides + dims.size());
+  std::swap(strides[last], strides[last - 1]);
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
 // `dims` with leading ones up to `rank` (NumPy's broadcasting aligns shapes at the end).
 inline memory::dims padded_dims(const Shape& shape, int rank) {
   memory::dims dims(static_cast<std::size_t>(rank) - shape.dims().size(), 1);

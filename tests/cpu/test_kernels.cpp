@@ -231,6 +231,17 @@ TEST_CASE("MatMul, _FusedMatMul and BatchMatMul on oneDNN match the reference", 
                             {random_tensor({2, 3, 48}, 44), random_tensor({1024, 48}, 45), bias},
                             with(gelu, {{"adj_y", true}}), {1, 2});
   }
+  SECTION("one row of input and 4 KiB-long weight rows, which Kiln stores transposed") {
+    const Tensor bias = random_tensor({1024}, 46);
+    check_against_reference(
+        "_FusedMatMul", {random_tensor({1, 48}, 47), random_tensor({48, 1024}, 48), bias},
+        {{"fused_ops", Strings{"BiasAdd", "Relu"}}, {"num_args", std::int64_t{1}}}, {1, 2});
+    check_against_reference("BatchMatMulV2",
+                            {random_tensor({1, 1, 48}, 49), random_tensor({1, 48, 1024}, 50)}, {},
+                            {1});
+    check_against_reference("MatMul", {random_tensor({1, 48}, 51), random_tensor({1024, 48}, 52)},
+                            {{"transpose_b", true}}, {1});
+  }
   SECTION("BatchMatMulV2 with broadcast batches and adjoints") {
     check_against_reference("BatchMatMulV2",
                             {random_tensor({2, 3, 4, 5}, 29), random_tensor({3, 5, 6}, 30)});
