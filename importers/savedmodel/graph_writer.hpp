@@ -1,4 +1,5 @@
-// Kiln IR back to TensorFlow's protos: the inverse of graph_importer for graphs without regions.
+// Kiln IR back to TensorFlow's protos: the inverse of graph_importer. A control-flow node's
+// regions become FunctionDefs of the GraphDef's library, named by its function attributes.
 // Every node keeps its name, op and attributes (Kiln's own ops, such as the int8 ones, under
 // their `_Kiln` names, which the importer reads back through the op catalogue); a constant's
 // value is written whole, as tensor_content.
@@ -12,8 +13,6 @@ namespace kiln::importer {
 
 void tensor_to_proto(const Tensor& tensor, tf::TensorProto& proto);
 
-// Throws Errc::unsupported for a graph with regions (loops, conditionals): they would need
-// FunctionDefs, which this writer does not make.
 tf::GraphDef graph_def_from(const Graph& graph);
 
 }  // namespace kiln::importer

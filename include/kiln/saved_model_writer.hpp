@@ -5,8 +5,9 @@
 //
 // The folder gets one saved_model.pb: a MetaGraphDef tagged "serve" whose GraphDef holds every
 // node with its attributes and every weight as a Const (no variables/ folder, no checkpoint),
-// and one signature whose inputs and outputs are the graph's ports under their names. The
-// graph must have its types inferred and no regions (loops and conditionals are refused).
+// and one signature whose inputs and outputs are the graph's ports under their names; loops and
+// conditionals keep their bodies as functions of the graph's library. The graph must have its
+// types inferred.
 // Part of the compiled `kiln::savedmodel` component.
 #pragma once
 
