@@ -11,8 +11,11 @@
 //            body:  Add(Gather(p, t), h R)
 //
 // A constant bias added right after the product, or after its sum with another term, moves out
-// with it (adding b before or after h R differs only in float rounding). The sequence stops
-// being carried once nothing else in the body reads it.
+// with it (adding b before or after h R differs only in float rounding). The product and sum may
+// already be one _FusedMatMul(x_t, W, h R) with the epilogue ["Add"]: a graph optimized before
+// its lists became tensors, as `kiln quantize` saves one, fuses them, and the body then gets
+// Add(Gather(p, t), h R) as above. The sequence stops being carried once nothing else in the
+// body reads it.
 //
 // Preconditions: x is a loop invariant of known shape [T, B, D]; the Gather reads axis 0 at a
 // scalar index; W (and b) are constants inside the body (loop-invariants moves them there);
@@ -34,7 +37,14 @@ struct Candidate {
   NodeId gather = -1, product = -1;
   std::optional<NodeId> sum;     // Add(product, other), when a bias follows the sum
   std::optional<NodeId> bias;    // BiasAdd(product or sum, b)
+  bool fused_sum = false;        // the product is _FusedMatMul(x_t, W, other): product and sum
 };
+
+// x_t W + other as one node (fuse-epilogue's residual Add).
+inline bool is_fused_sum(const Node& n) {
+  return n.op == "_FusedMatMul" && n.inputs.size() == 3 &&
+         n.attr_or<Strings>("fused_ops", Strings{}) == Strings{"Add"};
+}
 
 inline bool is_const(const Graph& g, Value v) { return constant_value(g, v) != nullptr; }
 
@@ -54,7 +64,9 @@ inline bool is_bias(const Graph& g, const Node& n, Value main) {
 inline std::optional<Candidate> match(const Graph& outer, const Node& loop, const Graph& body,
                                       NodeId product_id, const UseMap& uses) {
   const Node& product = body.node(product_id);
-  if (product.op != "MatMul" || product.attr_or<bool>("transpose_a", false)) return std::nullopt;
+  const bool fused_sum = is_fused_sum(product);
+  if (product.op != "MatMul" && !fused_sum) return std::nullopt;
+  if (product.attr_or<bool>("transpose_a", false)) return std::nullopt;
   if (!is_const(body, product.inputs.at(1))) return std::nullopt;
   const Node& gather = body.node(product.inputs.at(0).node);
   if (gather.op != "GatherV2" || gather.attr_or<std::int64_t>("batch_dims", 0) != 0) return std::nullopt;
@@ -64,6 +76,7 @@ inline std::optional<Candidate> match(const Graph& outer, const Node& loop, cons
   Candidate c;
   c.gather = product.inputs[0].node;
   c.product = product_id;
+  c.fused_sum = fused_sum;
   bool found = false;
   for (std::size_t k = 0; k < body.inputs().size(); ++k) {
     if (loops::argument(body, k) != gather.inputs[0]) continue;
@@ -80,7 +93,7 @@ inline std::optional<Candidate> match(const Graph& outer, const Node& loop, cons
     const Node& n = body.node(*next);
     if (is_bias(body, n, p)) {
       c.bias = *next;
-    } else if ((n.op == "AddV2" || n.op == "Add") && n.inputs.size() == 2) {
+    } else if (!fused_sum && (n.op == "AddV2" || n.op == "Add") && n.inputs.size() == 2) {
       const Value s{*next, 0};
       std::optional<NodeId> after = sole_reader(uses, s);
       if (after && is_bias(body, body.node(*after), s)) {
@@ -126,15 +139,36 @@ inline Value project(Graph& outer, const std::string& name, Value x, const Graph
                                       static_cast<std::int32_t>(shape.dim(1)), n})});
 }
 
-inline void rewrite(Graph& outer, NodeId loop_id, const Candidate& c) {
+// Splits a fused product and sum into MatMul and AddV2 (the AddV2 keeps the fused node's id
+// and name), so that the candidate reads as the unfused one.
+inline Candidate split_fused_sum(Graph& body, Candidate c) {
+  const Node fused = body.node(c.product);
+  Node product;
+  product.name = unique_name(body, fused.name + "/product");
+  product.op = "MatMul";
+  product.inputs = {fused.inputs[0], fused.inputs[1]};
+  product.attrs = {{"T", DType::float32},
+                   {"transpose_a", false},
+                   {"transpose_b", fused.attr_or<bool>("transpose_b", false)}};
+  const NodeId product_id = add_inferred(body, std::move(product));
+  loops::replace_node(body, c.product, "AddV2", {{product_id, 0}, fused.inputs[2]},
+                      {{"T", DType::float32}});
+  if (c.bias) c.sum = c.product;
+  c.product = product_id;
+  c.fused_sum = false;
+  return c;
+}
+
+inline void rewrite(Graph& outer, NodeId loop_id, const Candidate& candidate) {
   const Graph& body_before = loops::body_of(outer.node(loop_id));
-  const std::string product_name = body_before.node(c.product).name;
-  const Value index = body_before.node(c.gather).inputs.at(1);
-  const Value projected =
-      project(outer, outer.node(loop_id).name + "/hoisted", outer.node(loop_id).inputs[c.sequence],
-              body_before, c);
+  const std::string product_name = body_before.node(candidate.product).name;
+  const Value index = body_before.node(candidate.gather).inputs.at(1);
+  const std::size_t sequence = candidate.sequence;
+  const Value projected = project(outer, outer.node(loop_id).name + "/hoisted",
+                                  outer.node(loop_id).inputs[sequence], body_before, candidate);
   const std::size_t k = loops::add_loop_variable(outer, loop_id, projected, "hoisted_projection");
   loops::edit_region(outer.node(loop_id), 1, [&](Graph& body) {
+    const Candidate c = candidate.fused_sum ? split_fused_sum(body, candidate) : candidate;
     // The gathered row of the projection takes the place of the product, or of the bias after
     // it; after a sum, the sum now adds the biased row and the bias node goes.
     const NodeId target = c.bias && !c.sum ? *c.bias : c.product;
@@ -147,9 +181,9 @@ inline void rewrite(Graph& outer, NodeId loop_id, const Candidate& c) {
     infer_types(body);
   });
   const Node& loop = outer.node(loop_id);
-  if (loops::readers_of_argument(loops::cond_of(loop), c.sequence) == 0 &&
-      loops::readers_of_argument(loops::body_of(loop), c.sequence) == 0) {
-    loops::remove_loop_variable(outer, loop_id, c.sequence);
+  if (loops::readers_of_argument(loops::cond_of(loop), sequence) == 0 &&
+      loops::readers_of_argument(loops::body_of(loop), sequence) == 0) {
+    loops::remove_loop_variable(outer, loop_id, sequence);
   }
 }
 
