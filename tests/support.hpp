@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <kiln/eager.hpp>
 #include <kiln/kernels/reference/reference.hpp>
 
 namespace kiln::test {
@@ -79,6 +80,18 @@ inline void check_close(const Tensor& actual, const Tensor& expected, double ato
 // An exact comparison for integer and boolean results.
 inline void check_equal(const Tensor& actual, const Tensor& expected) {
   check_close(actual, expected, 0.0, 0.0);
+}
+
+// Every output of `actual` within atol + rtol * |expected| of `expected`'s, by name: no
+// output more or less.
+inline void check_outputs_close(const NamedTensors& actual, const NamedTensors& expected,
+                                double atol, double rtol) {
+  REQUIRE(actual.size() == expected.size());
+  for (const auto& [key, want] : expected) {
+    INFO("output " << key);
+    REQUIRE(actual.count(key));
+    check_close(actual.at(key), want, atol, rtol);
+  }
 }
 
 }  // namespace kiln::test

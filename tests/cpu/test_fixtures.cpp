@@ -29,12 +29,7 @@ void check_compiled(const Graph& graph, const NamedTensors& inputs, const NamedT
   InputShapes shapes;
   for (const auto& [name, tensor] : inputs) shapes[name] = tensor.shape();
   INFO(net.plan(shapes)->plan().summary());
-  REQUIRE(actual.size() == expected.size());
-  for (const auto& [key, want] : expected) {
-    INFO("output " << key);
-    REQUIRE(actual.count(key));
-    test::check_close(actual.at(key), want, kTolerance, kTolerance);
-  }
+  test::check_outputs_close(actual, expected, kTolerance, kTolerance);
 }
 
 }  // namespace

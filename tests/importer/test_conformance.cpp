@@ -18,12 +18,7 @@ namespace {
 void check_case(const test::ConformanceCase& c) {
   const NamedTensors expected = c.expected();
   const NamedTensors actual = run_eager(c.graph(), c.inputs());
-  REQUIRE(actual.size() == expected.size());
-  for (const auto& [key, want] : expected) {
-    INFO("output " << key);
-    REQUIRE(actual.count(key));
-    test::check_close(actual.at(key), want, 1e-5, 1e-5);
-  }
+  test::check_outputs_close(actual, expected, 1e-5, 1e-5);
 }
 
 }  // namespace

@@ -127,17 +127,6 @@ inline NamedTensors random_feeds(const Graph& graph, std::uint32_t seed,
   return feeds;
 }
 
-// Every output of `actual` within atol + rtol * |expected| of `expected`'s.
-inline void check_outputs_close(const NamedTensors& actual, const NamedTensors& expected,
-                                double atol, double rtol) {
-  REQUIRE(actual.size() == expected.size());
-  for (const auto& [name, tensor] : expected) {
-    INFO("output " << name);
-    REQUIRE(actual.count(name));
-    check_close(actual.at(name), tensor, atol, rtol);
-  }
-}
-
 // What the O2-versus-O0 comparison found.
 struct LevelComparison {
   opt::PipelineReport report;
