@@ -9,6 +9,7 @@
 //   fold-affine               BatchNorm, bias, scale and zero Pad fold into the weights
 //   fuse-epilogue             activation, residual Add and a BatchNorm after them join the epilogue
 //   absorb-pool-pad           a zero Pad before a MaxPool of non-negative values becomes padding
+//   fuse-lstm-loop            a Keras LSTM's whole While loop -> _FusedLSTMSequence
 //
 // and reports what they did together: the sum of their statistics, all their notes.
 #pragma once
@@ -19,6 +20,7 @@
 #include "fuse_epilogue.hpp"
 #include "fuse_layer_norm.hpp"
 #include "fuse_lstm_gates.hpp"
+#include "fuse_lstm_loop.hpp"
 #include "move_scale_to_projection.hpp"
 #include "pass.hpp"
 #include "space_to_batch_to_dilation.hpp"
@@ -35,6 +37,7 @@ inline Pipeline fusion_passes() {
       fold_affine_pass(),     // BatchNorm, bias and scale fold into weights while they are linear
       fuse_epilogue_pass(),   // then activation, residual and a BatchNorm after them join
       absorb_pool_pad_pass(),  // after fuse-epilogue: it needs the ReLU inside the convolution
+      fuse_lstm_loop_pass(),   // last: it reads the body as the passes above left it
   };
 }
 

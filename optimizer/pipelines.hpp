@@ -33,12 +33,15 @@ inline Pipeline o1() {
   };
 }
 
-// What O2 does to While loops before fusing (each a no-op on a graph without loops).
+// What O2 does to While loops before fusing (on a graph without loops, a second folding finds
+// nothing left to fold).
 inline Pipeline loop_passes() {
   return {
       loop_invariants_pass(),      // constant weights move into bodies; unread variables go
       lists_to_tensors_pass(),     // an RNN's TensorLists become tensors with known shapes
       hoist_loop_products_pass(),  // the input projection runs once for all steps
+      fold_constants_pass(),       // again: the shapes lists-to-tensors made known fold now (the
+                                   // zero states of a second RNN layer, sized by the first's output)
   };
 }
 
@@ -50,13 +53,18 @@ inline Pipeline o2() {
   return pipeline;
 }
 
-// Every pass, in the order O2 meets them, then the `fuse` group and the passes no level runs.
+// Every pass, in the order O2 first meets them, then the `fuse` group and the passes no level runs.
 inline std::vector<Pass> all_passes() {
-  std::vector<Pass> passes = {fold_constants_pass(), simplify_pass()};
-  for (Pass& p : loop_passes()) passes.push_back(std::move(p));
-  for (Pass& p : fusion_passes()) passes.push_back(std::move(p));
-  passes.push_back(fuse_pass());
-  passes.push_back(drop_checks_pass());
+  std::vector<Pass> passes;
+  auto add = [&passes](Pass p) {
+    for (const Pass& known : passes) {
+      if (known.name == p.name) return;  // O2 runs fold-constants twice
+    }
+    passes.push_back(std::move(p));
+  };
+  for (Pass& p : o2()) add(std::move(p));
+  add(fuse_pass());
+  add(drop_checks_pass());
   return passes;
 }
 

@@ -84,6 +84,7 @@ inline const KernelFactoryTable& kernel_table() {
     }
     t["_FusedLayerNorm"] = make_layer_norm_kernel;
     t["_FusedLSTMGates"] = make_lstm_gates_kernel;
+    t["_FusedLSTMSequence"] = make_lstm_sequence_kernel;
     t["GatherV2"] = make_gather_kernel;
     t["TensorScatterUpdate"] = make_scatter_rows_kernel;
     t["ConcatV2"] = make_concat_kernel;

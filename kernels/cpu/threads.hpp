@@ -8,6 +8,10 @@
 // then never brings an OpenMP runtime of its own (linking -fopenmp with clang would add libomp
 // beside oneDNN's libgomp, two runtimes fighting over the cores). Without OpenMP in the process
 // the count simply stays the runtime's default.
+//
+// Kiln's own kernels that need several threads (one per share of the work, meeting at a barrier
+// between steps) borrow the same runtime's team through run_team(): libgomp's entry points for
+// `#pragma omp parallel` and `#pragma omp barrier`, looked up the same way.
 #pragma once
 
 #include <dlfcn.h>
@@ -32,14 +36,65 @@ class OpenMP {
     if (set_ && n > 0) set_(n);
   }
 
+  // Teams: fn(data) on each thread of a team of at most `threads` (the caller among them).
+  bool has_teams() const { return parallel_ && barrier_ && thread_num_ && num_threads_; }
+  void parallel(void (*fn)(void*), void* data, int threads) const {
+    parallel_(fn, data, static_cast<unsigned>(threads), 0);
+  }
+  void barrier() const { barrier_(); }
+  int thread_num() const { return thread_num_(); }
+  int num_threads() const { return num_threads_(); }
+
  private:
   OpenMP() {
     set_ = reinterpret_cast<void (*)(int)>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
     get_ = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+    parallel_ = reinterpret_cast<void (*)(void (*)(void*), void*, unsigned, unsigned)>(
+        dlsym(RTLD_DEFAULT, "GOMP_parallel"));
+    barrier_ = reinterpret_cast<void (*)()>(dlsym(RTLD_DEFAULT, "GOMP_barrier"));
+    thread_num_ = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "omp_get_thread_num"));
+    num_threads_ = reinterpret_cast<int (*)()>(dlsym(RTLD_DEFAULT, "omp_get_num_threads"));
   }
   void (*set_)(int) = nullptr;
   int (*get_)() = nullptr;
+  void (*parallel_)(void (*)(void*), void*, unsigned, unsigned) = nullptr;
+  void (*barrier_)() = nullptr;
+  int (*thread_num_)() = nullptr;
+  int (*num_threads_)() = nullptr;
 };
+
+// Where a team's threads wait for each other; a team of one never waits.
+class TeamBarrier {
+ public:
+  explicit TeamBarrier(const OpenMP* runtime) : runtime_(runtime) {}
+  void wait() const {
+    if (runtime_) runtime_->barrier();
+  }
+
+ private:
+  const OpenMP* runtime_;
+};
+
+// work(thread, team_size, barrier) on each thread of a team of at most `threads`; the runtime
+// may give fewer, so `work` splits by team_size. Without OpenMP in the process, or for one
+// thread, the caller runs work(0, 1, ...) alone.
+template <class Work> void run_team(int threads, Work& work) {
+  const OpenMP& runtime = OpenMP::get();
+  if (threads <= 1 || !runtime.has_teams()) {
+    work(0, 1, TeamBarrier(nullptr));
+    return;
+  }
+  struct Call {
+    Work* work;
+    const OpenMP* runtime;
+  } call{&work, &runtime};
+  runtime.parallel(
+      [](void* data) {
+        const Call& c = *static_cast<const Call*>(data);
+        (*c.work)(c.runtime->thread_num(), c.runtime->num_threads(), TeamBarrier(c.runtime));
+      },
+      &call, threads);
+}
 
 // The threads one step gets out of the plan's `threads`. Waking a second thread and joining it
 // costs a few microseconds, more than a tiny op takes on one core, so those run alone; the

@@ -3,9 +3,12 @@
 // the order `fused_ops` lists it, with the same scalar functions the unfused ops use. So a
 // fused node computes exactly what its unfused chain computed, except where fold-affine
 // changed the weights (a folded BatchNorm), which moves results by a few float32 roundings.
-// _FusedLayerNorm and _FusedLSTMGates compute their formulas directly, in double, rounded once.
+// _FusedLayerNorm and _FusedLSTMGates compute their formulas directly, in double, rounded once;
+// _FusedLSTMSequence runs those gates step by step, rounding the states to T after each step as
+// the loop it replaces did.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -206,6 +209,47 @@ inline void fused_lstm_gates_kernel(const Node& node, const std::vector<Tensor>&
   });
 }
 
+// A whole LSTM loop: z = p[t] + h r (in double), then the gates, for t = 0..T-1.
+inline void fused_lstm_sequence_kernel(const Node& node, const std::vector<Tensor>& inputs,
+                                       std::vector<Tensor>& outputs) {
+  const Tensor& p = inputs.at(0);
+  const std::int64_t steps = p.dim(0), batch = p.dim(1), units = inputs.at(1).dim(0);
+  auto sigmoid = [](double x) { return 1.0 / (1.0 + std::exp(-x)); };
+  nn::dispatch_floating(node, p.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* r = inputs[1].data<T>();
+    std::vector<T> h(inputs[2].data<T>(), inputs[2].data<T>() + batch * units);
+    std::vector<T> c(inputs[3].data<T>(), inputs[3].data<T>() + batch * units);
+    std::vector<double> z(static_cast<std::size_t>(4 * units));
+    T* sequence = outputs[0].data<T>();
+    for (std::int64_t t = 0; t < steps; ++t) {
+      for (std::int64_t b = 0; b < batch; ++b) {
+        const T* projected = p.data<T>() + (t * batch + b) * 4 * units;
+        const T* h_row = h.data() + b * units;
+        for (std::int64_t j = 0; j < 4 * units; ++j) {
+          double sum = static_cast<double>(projected[j]);
+          for (std::int64_t k = 0; k < units; ++k) {
+            sum += static_cast<double>(h_row[k]) * static_cast<double>(r[k * 4 * units + j]);
+          }
+          z[static_cast<std::size_t>(j)] = static_cast<double>(static_cast<T>(sum));
+        }
+        T* c_row = c.data() + b * units;
+        T* out = sequence + (t * batch + b) * units;
+        for (std::int64_t u = 0; u < units; ++u) {
+          auto gate = [&](int q) { return z[static_cast<std::size_t>(q * units + u)]; };
+          const double cell = sigmoid(gate(1)) * static_cast<double>(c_row[u]) + sigmoid(gate(0)) * std::tanh(gate(2));
+          c_row[u] = static_cast<T>(cell);
+          out[u] = static_cast<T>(sigmoid(gate(3)) * std::tanh(cell));
+        }
+      }
+      std::copy(sequence + t * batch * units, sequence + (t + 1) * batch * units, h.begin());
+    }
+    // With no steps the states come out as they went in.
+    std::copy(h.begin(), h.end(), outputs[1].data<T>());
+    std::copy(c.begin(), c.end(), outputs[2].data<T>());
+  });
+}
+
 inline void register_fused_kernels(KernelTable& table) {
   table["_FusedConv2D"] = fused_conv2d_kernel;
   table["_FusedDepthwiseConv2dNative"] = fused_depthwise_conv2d_kernel;
@@ -213,6 +257,7 @@ inline void register_fused_kernels(KernelTable& table) {
   table["_FusedBatchMatMulV2"] = fused_batch_matmul_kernel;
   table["_FusedLayerNorm"] = fused_layer_norm_kernel;
   table["_FusedLSTMGates"] = fused_lstm_gates_kernel;
+  table["_FusedLSTMSequence"] = fused_lstm_sequence_kernel;
 }
 
 }  // namespace kiln::reference

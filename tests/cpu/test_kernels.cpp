@@ -273,6 +273,31 @@ TEST_CASE("Kiln's GELU loop agrees with the tanh form in double precision", "[cp
   CHECK(x == y);  // in place, the same
 }
 
+TEST_CASE("a whole LSTM sequence on Kiln's kernel matches the reference", "[cpu][lstm]") {
+  struct Case {
+    std::int64_t steps, batch, units;
+  };
+  // 130 units: 17 blocks of 8 lanes, the last one partial, shared by a team of threads (the
+  // work per step is large enough); 5 units: one partial block on one thread.
+  for (const Case& c : {Case{4, 3, 130}, Case{1, 1, 5}, Case{6, 2, 16}}) {
+    CAPTURE(c.steps, c.batch, c.units);
+    const Tensor p = random_tensor({c.steps, c.batch, 4 * c.units}, 140);
+    const Tensor r = random_tensor({c.units, 4 * c.units}, 141, -0.2f, 0.2f);
+    const Tensor h0 = random_tensor({c.batch, c.units}, 142);
+    const Tensor c0 = random_tensor({c.batch, c.units}, 143);
+    CHECK(check_against_reference("_FusedLSTMSequence", {p, r, h0, c0}, {}, {1}).implementation ==
+          "kiln lstm sequence");
+  }
+  SECTION("recurrent weights that are no constant fall back") {
+    const Tensor r = random_tensor({4, 16}, 144);
+    const test::CpuResult got = check_against_reference(
+        "_FusedLSTMSequence",
+        {random_tensor({2, 1, 16}, 145), r, random_tensor({1, 4}, 146), random_tensor({1, 4}, 147)},
+        {}, {}, -1, false);
+    CHECK(got.implementation == "reference (the recurrent kernel is no constant)");
+  }
+}
+
 TEST_CASE("pooling on oneDNN matches the reference", "[cpu][pool]") {
   const Tensor x = random_tensor({2, 11, 10, 6}, 40);
   for (const char* op : {"MaxPool", "AvgPool"}) {

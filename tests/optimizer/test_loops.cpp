@@ -1,6 +1,7 @@
 // What O2 does to loops: a Keras LSTM made by TensorFlow loses its TensorLists, its constant
-// weights move into the body, its input projection leaves the loop and its gates fuse, and the
-// loop runs as a compiled plan step; TensorFlow's stored outputs say the result is still right.
+// weights move into the body, its input projection leaves the loop, its gates fuse, and then
+// the whole loop becomes one _FusedLSTMSequence step; TensorFlow's stored outputs say the
+// result is still right.
 // Hand-built loops check the compiled loop itself: rows updated in place, the iteration bound,
 // and branches picked at run time, against hand-derived numbers.
 #include "helpers.hpp"
@@ -16,14 +17,21 @@ using namespace kiln;
 
 namespace {
 
-const test::ConformanceCase& keras_lstm() {
-  static const test::ConformanceCase c = [] {
-    for (const test::ConformanceCase& each : test::fixture_cases()) {
-      if (each.label == "control_flow/keras_lstm") return each;
-    }
-    throw Error(Errc::not_found, "fixture control_flow/keras_lstm is missing");
-  }();
-  return c;
+const test::ConformanceCase& fixture(const std::string& label) {
+  static const std::vector<test::ConformanceCase> cases = test::fixture_cases();
+  for (const test::ConformanceCase& each : cases) {
+    if (each.label == label) return each;
+  }
+  throw Error(Errc::not_found, "fixture " + label + " is missing");
+}
+
+const test::ConformanceCase& keras_lstm() { return fixture("control_flow/keras_lstm"); }
+
+// The sum of a statistic over every pass of a plan's pipeline.
+std::int64_t stat(const opt::PipelineReport& report, const std::string& name) {
+  std::int64_t total = 0;
+  for (const auto& pass : report.passes) total += pass.result.stat(name);
+  return total;
 }
 
 // Every op of the graph and of every region inside it.
@@ -85,27 +93,49 @@ TEST_CASE("O2 compiles a Keras LSTM: no lists, weights in the body, projection h
     for (const auto& [name, t] : inputs) shapes[name] = t.shape();
     const auto plan = net.plan(shapes);
     CAPTURE(plan->summary());
-    CHECK(plan->plan().dynamic_count() == 0);  // the loop is a step like any other
+    CHECK(plan->plan().dynamic_count() == 0);
     std::vector<std::string> ops;
     bool has_list = false;
     collect_ops(plan->plan().graph(), ops, has_list);
     CHECK_FALSE(has_list);
-    CHECK(contains(ops, "_FusedLSTMGates"));
-    CHECK(contains(ops, "TensorScatterUpdate"));  // the output rows
+    CHECK(contains(ops, "_FusedLSTMSequence"));  // the loop, gates and rows included
+    CHECK_FALSE(contains(ops, "While"));
     CHECK_FALSE(contains(ops, "Split"));
     const opt::PipelineReport& report = plan->optimization();
-    std::int64_t hoisted = 0, fused = 0, lists = 0, sunk = 0;
-    for (const auto& pass : report.passes) {
-      hoisted += pass.result.stat("products hoisted out of loops");
-      fused += pass.result.stat("LSTM steps fused");
-      lists += pass.result.stat("input lists read as tensors") +
-               pass.result.stat("output lists written as tensors");
-      sunk += pass.result.stat("constants moved into loops");
-    }
-    CHECK(hoisted == 1);
-    CHECK(fused == 1);
-    CHECK(lists == 2);
-    CHECK(sunk == 4);  // kernel, recurrent kernel, bias and the bound on the steps
+    CHECK(stat(report, "products hoisted out of loops") == 1);
+    CHECK(stat(report, "LSTM steps fused") == 1);
+    CHECK(stat(report, "LSTM loops fused") == 1);
+    CHECK(stat(report, "input lists read as tensors") + stat(report, "output lists written as tensors") == 2);
+    CHECK(stat(report, "constants moved into loops") == 4);  // kernels, bias, the bound on the steps
+  }
+}
+
+// Every Keras LSTM fixture without a mask becomes _FusedLSTMSequence nodes; the masked one keeps
+// its loops (its steps select between old and new states). The cpu conformance tests run the
+// same fixtures on the cpu kernel.
+// keras_rnn_mix reads the backward layer's final c state, keras_lstm_stack every step's h of
+// two layers, and its second and third layers' zero states are sized by the layer before.
+TEST_CASE("fuse-lstm-loop: every unmasked Keras LSTM runs as one op and matches TensorFlow") {
+  struct Expect {
+    const char* fixture;
+    std::int64_t fused, loops_left;
+  };
+  for (const Expect& e : {Expect{"keras_lstm", 1, 0}, Expect{"keras2_lstm", 1, 0},
+                          Expect{"keras_rnn_mix", 2, 1}, Expect{"keras_lstm_stack", 3, 0},
+                          Expect{"keras_stacked_masked", 0, 2}, Expect{"keras_gru", 0, 2}}) {
+    CAPTURE(e.fixture);
+    const test::ConformanceCase& c = fixture(std::string("control_flow/") + e.fixture);
+    const CompiledModel net = compile(c.graph(), Options().backend(Backend::reference).level(OptLevel::O2));
+    const NamedTensors inputs = c.inputs();
+    test::check_outputs_close(net.run(inputs), c.expected(), 1e-5, 1e-5);
+    InputShapes shapes;
+    for (const auto& [name, t] : inputs) shapes[name] = t.shape();
+    const auto plan = net.plan(shapes);
+    CHECK(stat(plan->optimization(), "LSTM loops fused") == e.fused);
+    std::vector<std::string> ops;
+    bool has_list = false;
+    collect_ops(plan->plan().graph(), ops, has_list);
+    CHECK(std::count(ops.begin(), ops.end(), "While") == e.loops_left);  // SimpleRNN, GRU stay
   }
 }
 

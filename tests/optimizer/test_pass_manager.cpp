@@ -45,10 +45,11 @@ TEST_CASE("pipelines by name list and by level") {
         std::vector<std::string>{"fold-constants", "simplify"});
   CHECK(names(opt::pipeline_for_level("-O2")) ==
         std::vector<std::string>{"fold-constants", "simplify", "loop-invariants",
-                                 "lists-to-tensors", "hoist-loop-products", "fuse-lstm-gates",
-                                 "fuse-layer-norm", "einsum-to-matmul", "space-to-batch-to-dilation",
-                                 "move-scale-to-projection", "fold-affine",
-                                 "fuse-epilogue", "absorb-pool-pad", "simplify"});
+                                 "lists-to-tensors", "hoist-loop-products", "fold-constants",
+                                 "fuse-lstm-gates", "fuse-layer-norm", "einsum-to-matmul",
+                                 "space-to-batch-to-dilation", "move-scale-to-projection",
+                                 "fold-affine", "fuse-epilogue", "absorb-pool-pad", "fuse-lstm-loop",
+                                 "simplify"});
   CHECK(opt::pipeline_text(opt::o1()) == "fold-constants,simplify");
   // The text reads back as the same pipeline.
   CHECK(names(opt::parse_pipeline(opt::pipeline_text(opt::o2()))) == names(opt::o2()));
@@ -62,7 +63,7 @@ TEST_CASE("pipelines by name list and by level") {
           "fold-constants, simplify, loop-invariants, lists-to-tensors, hoist-loop-products, "
           "fuse-lstm-gates, fuse-layer-norm, einsum-to-matmul, "
           "space-to-batch-to-dilation, move-scale-to-projection, fold-affine, fuse-epilogue, "
-          "absorb-pool-pad, fuse, drop-checks");
+          "absorb-pool-pad, fuse-lstm-loop, fuse, drop-checks");
   }
   CHECK_THROWS_AS(opt::parse_pipeline("simplify,,fuse"), Error);
   CHECK_THROWS_AS(opt::pipeline_for_level("O3"), Error);

@@ -35,6 +35,14 @@
 //   i, f, g, o = split(z, 4, axis 1)
 //   c' = sigmoid(f) * c + sigmoid(i) * tanh(g)        c: [batch, units]
 //   h' = sigmoid(o) * tanh(c')
+//
+// And _FusedLSTMSequence(p, r, h0, c0) -> (sequence, h, c) is a whole Keras LSTM loop, as
+// fuse-lstm-loop finds it once hoist-loop-products has taken the input product out:
+//   p  [T, batch, 4 units]  x_t W + b for every step t (the hoisted projection)
+//   r  [units, 4 units]     the recurrent kernel
+//   for t in 0..T-1:  z = p[t] + h r;  h, c = the gates above (h = h0, c = c0 at t = 0)
+//                     sequence[t] = h                   sequence: [T, batch, units]
+// with h and c the states after the last step. ONNX's LSTM computes the same (Y, Y_h, Y_c).
 #pragma once
 
 #include "../shape_functions.hpp"
@@ -194,6 +202,33 @@ inline std::vector<TensorType> infer_fused_lstm_gates(const InferContext& ctx) {
   return {{ctx.dtype(0), c}, {ctx.dtype(0), c}};
 }
 
+inline std::vector<TensorType> infer_fused_lstm_sequence(const InferContext& ctx) {
+  nn::expect_floating(ctx, 0);
+  for (int i = 1; i < 4; ++i) ctx.expect_same_dtype(0, i);
+  ctx.expect_rank(0, 3);
+  ctx.expect_rank(1, 2);
+  ctx.expect_rank(2, 2);
+  ctx.expect_rank(3, 2);
+  const Shape& p = ctx.shape(0);
+  const Shape& r = ctx.shape(1);
+  std::int64_t steps = p.has_rank() ? p.dim(0) : kUnknownDim;
+  std::int64_t batch = p.has_rank() ? p.dim(1) : kUnknownDim;
+  std::int64_t units = r.has_rank() ? r.dim(0) : kUnknownDim;
+  if (r.has_rank() && units >= 0 && r.dim(1) >= 0 && r.dim(1) != 4 * units) {
+    throw ctx.error(Errc::shape_mismatch, "an LSTM's recurrent kernel is [units, 4 units]")
+        .input("1").found(r.str());
+  }
+  if (p.has_rank() && units >= 0) merge_dim(ctx, p.dim(2), 4 * units, "gates of projection and kernel");
+  for (int i = 2; i < 4; ++i) {
+    const Shape& state = ctx.shape(i);
+    if (!state.has_rank()) continue;
+    batch = merge_dim(ctx, batch, state.dim(0), "batch of projection and state");
+    units = merge_dim(ctx, units, state.dim(1), "units of kernel and state");
+  }
+  const Shape state{batch, units};
+  return {{ctx.dtype(0), Shape{steps, batch, units}}, {ctx.dtype(0), state}, {ctx.dtype(0), state}};
+}
+
 }  // namespace fused
 
 inline void register_fused_ops(OpCatalogue& c) {
@@ -251,6 +286,11 @@ inline void register_fused_ops(OpCatalogue& c) {
             .attrs({{"T", {}}})
             .input_types({"T", "T"})
             .infer(fused::infer_fused_lstm_gates));
+  c.add(op("_FusedLSTMSequence")
+            .inputs(4)
+            .attrs({{"T", {}}})
+            .input_types({"T", "T", "T", "T"})
+            .infer(fused::infer_fused_lstm_sequence));
 }
 
 }  // namespace kiln::ops
