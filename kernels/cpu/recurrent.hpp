@@ -12,10 +12,10 @@
 // _FusedLSTMSequence (fuse-lstm-loop's form of the whole loop) runs every step in one kernel.
 // The loop it replaces dispatched a dozen steps per time step (counters, the condition, a row
 // gather, the product, the gates, the row write), and each product woke and joined oneDNN's
-// threads. Here each thread of one team owns a share of the units for the whole sequence: it
-// keeps its share of the recurrent kernel in its own cache (with two threads, each half of a
-// 256-unit LSTM's 1 MiB kernel fits a 512 KiB L2), computes its units' four gate sums and their
-// new states, and the team meets at one barrier per step, because the next step reads all of h.
+// threads. Here each thread of one team owns a share of the units for the whole sequence: each
+// step it reads only its share of the recurrent kernel (on two threads, half of a 256-unit
+// LSTM's 1 MiB, so the shares stay in the cores' own caches), computes its units' four gate
+// sums and new states, and the team meets at one barrier per step: the next step reads all of h.
 #pragma once
 
 #include <algorithm>
