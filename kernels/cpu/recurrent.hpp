@@ -60,12 +60,12 @@ constexpr std::int64_t kBlockUnits = 8;
 
 // One step's gate sums for one block of units and one batch row: z = p + h r over the block's
 // four gate columns. `w` is the block's weights, [gate][k][lane] (pack_recurrent_kernel), `p`
-// the projection row at the block's first unit; z[q * stride + lane] receives gate q of the
-// block's first `lanes` units. Two sums per gate (even and odd k) keep eight chains of
+// the projection row at the block's first unit; z[q * units + lane] (a row's sums, laid out
+// like z of _FusedLSTMGates) receives gate q of the block's first `lanes` units. Two sums per gate (even and odd k) keep eight chains of
 // multiply-adds in flight instead of four.
 KILN_VECTOR_CLONES void block_sums(const float* __restrict w, const float* __restrict h,
                                    const float* __restrict p, float* __restrict z, std::int64_t units,
-                                   std::int64_t stride, std::int64_t lanes) {
+                                   std::int64_t lanes) {
   typedef float Lanes __attribute__((vector_size(kBlockUnits * sizeof(float))));
   Lanes even[4] = {}, odd[4] = {};
   std::int64_t k = 0;
@@ -90,7 +90,7 @@ KILN_VECTOR_CLONES void block_sums(const float* __restrict w, const float* __res
     float sum[kBlockUnits];
     const Lanes both = even[q] + odd[q];
     std::memcpy(sum, &both, sizeof sum);
-    for (std::int64_t l = 0; l < lanes; ++l) z[q * stride + l] = sum[l] + p[q * units + l];
+    for (std::int64_t l = 0; l < lanes; ++l) z[q * units + l] = sum[l] + p[q * units + l];
   }
 }
 
@@ -168,7 +168,7 @@ class LSTMSequenceKernel final : public PreparedKernel {
   }
 
   void run(const KernelArgs& args) const override {
-    const auto* p = static_cast<const float*>(args.inputs[0]);
+    const auto* p = static_cast<const float*>(args.inputs[0]);  // input 1, r, was packed at prepare
     const auto* h0 = static_cast<const float*>(args.inputs[2]);
     const auto* c0 = static_cast<const float*>(args.inputs[3]);
     auto* sequence = static_cast<float*>(args.outputs[0]);
@@ -188,7 +188,7 @@ class LSTMSequenceKernel final : public PreparedKernel {
           for (std::int64_t j = first; j < last; ++j) {
             lstm_math::block_sums(packed + j * 4 * units_ * kBlock, h + b * units_,
                                   p + (t * batch_ + b) * 4 * units_ + j * kBlock, z + j * kBlock,
-                                  units_, units_, std::min(kBlock, units_ - j * kBlock));
+                                  units_, std::min(kBlock, units_ - j * kBlock));
           }
           lstm_math::strided_gates(z + from, units_, c + b * units_ + from, next + b * units_ + from,
                                    to - from);
