@@ -186,13 +186,20 @@ inline void scale_floats(const float* __restrict in, const double* __restrict sc
   for (; i < n; ++i) out[i] = static_cast<float>(in[i] * scale[i]);
 }
 
-// The weights with output channel c multiplied by scale[c], rounded once to float32. The
-// output channel is the fastest-moving index of HWIO and depthwise filters and of a product's
-// [K, N] weights; transposed (transpose_b, adj_y) they are [N, K] and each row is one channel.
-inline Tensor scaled_weights(const Node& main, const Tensor& w, const std::vector<double>& scale) {
-  Tensor out = Tensor::uninitialized(DType::float32, w.shape());  // every element is set below
+// The same in place (restrict forbids passing one array as both `in` and `out`).
+inline void scale_floats_in_place(float* data, const double* __restrict scale, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) data[i] = static_cast<float>(data[i] * scale[i]);
+}
+
+// The weights with output channel c multiplied by scale[c], rounded once to float32, into
+// `out` (which may be `w` itself). The output channel is the fastest-moving index of HWIO and
+// depthwise filters and of a product's [K, N] weights; transposed (transpose_b, adj_y) they are
+// [N, K] and each row is one channel.
+inline void scale_weights(const Node& main, const Tensor& w, const std::vector<double>& scale,
+                          Tensor& out) {
   const float* in = w.data<float>();
   float* o = out.data<float>();
+  const bool in_place = in == o;
   const std::int64_t n = w.num_elements();
   const auto channels = static_cast<std::int64_t>(scale.size());
   if (transposed_weights(main)) {
@@ -203,18 +210,58 @@ inline Tensor scaled_weights(const Node& main, const Tensor& w, const std::vecto
         o[c * row + k] = static_cast<float>(in[c * row + k] * factor);
       }
     }
-    return out;
+    return;
   }
-  if (channels == 0) return out;  // no elements either
+  if (channels == 0) return;  // no elements either
   for (std::int64_t base = 0; base < n; base += channels) {
-    scale_floats(in + base, scale.data(), o + base, channels);
+    if (in_place) {
+      scale_floats_in_place(o + base, scale.data(), channels);
+    } else {
+      scale_floats(in + base, scale.data(), o + base, channels);
+    }
   }
-  return out;
+}
+
+// Where the main op's scaled `weights` go: into their own memory when nothing else can see it,
+// else into a new tensor. Each filter scaled in place is a copy never made, and fresh memory
+// is what a compile waits for on virtual machines, where first touching a page is slow (ResNet50
+// folds 98 MiB of filters). In place needs either weights this pass computed itself, or a Const
+// that only the main op reads (directly or through Identity, as a variable read is imported) and
+// no other handle shares: not another graph's copy, not the pass manager's undo snapshot (see
+// compile(), which folds filters once on the graph it owns). That Const and its Identity reads
+// are then absorbed into the fused node, like the chain.
+inline Tensor weights_to_scale(Graph& graph, const UseMap& uses, NodeId main, NodeId root,
+                               Tensor& weights, std::map<NodeId, NodeId>& fused_into) {
+  if (weights.sole_owner()) return weights;  // computed here: nobody else holds it
+  std::vector<NodeId> reads;  // from the main op's weight input back to the Const
+  Value v = graph.node(main).inputs.at(1);
+  for (;;) {
+    const Node& n = graph.node(v.node);
+    // Exactly one edge reads each value on the way: the main op's weight input, or the next read.
+    if (uses.users(v).size() != 1 || uses.is_graph_output(v) || !n.control_inputs.empty()) break;
+    reads.push_back(v.node);
+    if (n.op == "Const") {
+      Tensor& held = std::get<Tensor>(graph.node(v.node).attrs.at("value"));
+      weights = Tensor();  // this pass's own handle would count as a sharer
+      const bool shared = !held.sole_owner();
+      weights = held;
+      if (shared) break;
+      held = Tensor();  // the node is absorbed: its value now lives in the fused node's Const
+      for (NodeId id : reads) {
+        graph.node(id).inputs.clear();
+        fused_into[id] = root;
+      }
+      return weights;
+    }
+    if (n.op != "Identity") break;
+    v = n.inputs.at(0);
+  }
+  return Tensor::uninitialized(DType::float32, weights.shape());  // every element is set
 }
 
 // Replaces the chain by its fused node: padding, scaled weights, and the shift as a bias.
-inline void rewrite(Graph& graph, const Chain& c, const Tensor& weights,
-                    std::map<NodeId, NodeId>& fused_into) {
+inline void rewrite(Graph& graph, const UseMap& uses, const Chain& c, Tensor weights,
+                    std::map<NodeId, NodeId>& fused_into, PassResult& result) {
   const Node main = graph.node(c.main);
   const std::string name = graph.node(c.end.node).name;
   Node fused = fused_start(main);
@@ -225,9 +272,10 @@ inline void rewrite(Graph& graph, const Chain& c, const Tensor& weights,
   }
   if (c.scaled) {
     const std::string suffix = is_product(main.op) ? "/weights" : "/filter";
-    fused.inputs[1] = {graph.add(constant_node(unique_name(graph, name + suffix),
-                                               scaled_weights(main, weights, c.scale))),
-                       0};
+    Tensor scaled = weights_to_scale(graph, uses, c.main, c.end.node, weights, fused_into);
+    if (scaled.raw() == weights.raw()) result.count("weights scaled in place");
+    scale_weights(main, weights, c.scale, scaled);
+    fused.inputs[1] = {graph.add(constant_node(unique_name(graph, name + suffix), scaled)), 0};
   }
   if (c.shifted) {
     fused.attrs["fused_ops"] = Strings{"BiasAdd"};
@@ -256,19 +304,22 @@ inline std::map<Value, NodeId> linear_chain_ends(const Graph& graph, std::int64_
   return ends;
 }
 
-inline PassResult fold_affine(Graph& graph, PassContext& context) {
+namespace fold_affine_detail {
+
+// The pass, from every main op or (`products` false) from convolutions only.
+inline PassResult fold_chains(Graph& graph, PassContext& context, bool products) {
   using namespace fusion;
-  using namespace fold_affine_detail;
   PassResult result;
   for (const char* stat : {"BatchNorms folded", "biases absorbed", "scales folded",
-                           "pads absorbed", "fused nodes", "declined"}) {
+                           "pads absorbed", "fused nodes", "weights scaled in place", "declined"}) {
     result.count(stat, 0);
   }
   const std::int64_t budget = context.options.fold_byte_budget;
   std::map<NodeId, NodeId> fused_into;  // removed chain node -> the fused node
   std::optional<UseMap> uses;
   for (NodeId id : graph.topological_order()) {
-    if (fused_into.count(id) || !is_plain_main_op(graph.node(id).op)) continue;
+    const std::string& op = graph.node(id).op;
+    if (fused_into.count(id) || !is_plain_main_op(op) || (!products && is_product(op))) continue;
     if (!uses) uses.emplace(graph);
     PassResult scratch;
     const ChainReader reader(graph, *uses, budget, scratch);
@@ -276,7 +327,7 @@ inline PassResult fold_affine(Graph& graph, PassContext& context) {
     if (!cand) {
       // Explain only when the next node would have been folded: a plain MatMul of two
       // activations (attention) is no candidate and deserves no note.
-      const std::vector<Use>& readers = uses->users({id, 0});
+      const UseList readers = uses->users({id, 0});
       if (readers.size() == 1 && !uses->is_graph_output({id, 0})) {
         const std::string& next = graph.node(readers.front().user).op;
         if (is_bias_add(next) || is_batch_norm(next) || is_add(next) || next == "Mul") {
@@ -297,7 +348,7 @@ inline PassResult fold_affine(Graph& graph, PassContext& context) {
     result.count("biases absorbed", chain.biases);
     result.count("scales folded", chain.scales);
     result.count("fused nodes");
-    rewrite(graph, chain, cand->weights, fused_into);
+    rewrite(graph, *uses, chain, std::move(cand->weights), fused_into, result);
     uses.reset();  // the graph changed
     result.changed = true;
   }
@@ -307,10 +358,28 @@ inline PassResult fold_affine(Graph& graph, PassContext& context) {
   return result;
 }
 
+}  // namespace fold_affine_detail
+
+inline PassResult fold_affine(Graph& graph, PassContext& context) {
+  return fold_affine_detail::fold_chains(graph, context, /*products=*/true);
+}
+
 inline Pass fold_affine_pass() {
   return {"fold-affine",
           "fold BatchNorm, bias, scale and zero Pad into a convolution's or product's weights",
           fold_affine};
+}
+
+// fold-affine for convolutions alone, which compile() runs once on a model's graph before it
+// plans any input shape (session.hpp): what folds into a filter does not depend on the shapes,
+// so every plan shares the folded filters, and on the graph compile() owns they are scaled in
+// place. Products wait for the plans' own fold-affine, after move-scale-to-projection.
+inline Pass fold_filters_pass() {
+  return {"fold-filters",
+          "fold-affine for convolutions only: run once per model, before its plans (compile())",
+          [](Graph& graph, PassContext& context) {
+            return fold_affine_detail::fold_chains(graph, context, /*products=*/false);
+          }};
 }
 
 }  // namespace kiln::opt

@@ -208,7 +208,7 @@ inline void rewrite(Graph& graph, const Chain& c, std::map<NodeId, NodeId>& fuse
 // A Reshape that is the only reader of `v` and has a constant target: a chain may look
 // through it.
 inline std::optional<NodeId> constant_reshape_of(const Graph& graph, const UseMap& uses, Value v) {
-  const std::vector<Use>& users = uses.users(v);
+  const UseList users = uses.users(v);
   if (users.size() != 1 || uses.is_graph_output(v)) return std::nullopt;
   const Node& r = graph.node(users.front().user);
   if (r.op != "Reshape" || r.inputs.size() != 2 || !constant_value(graph, r.inputs[1])) {
@@ -257,7 +257,7 @@ inline PassResult fuse_epilogue(Graph& graph, PassContext& context) {
     std::optional<Candidate> cand = candidate(graph, id, budget, nullptr);
     if (!cand) {
       // Explain only when an activation would have been fused (see fold-affine for the rest).
-      const std::vector<Use>& readers = uses->users({id, 0});
+      const UseList readers = uses->users({id, 0});
       if (readers.size() == 1 && !uses->is_graph_output({id, 0}) &&
           is_simple_activation(graph.node(readers.front().user).op)) {
         candidate(graph, id, budget, &result);

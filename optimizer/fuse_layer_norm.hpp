@@ -227,7 +227,7 @@ class Matcher {
   // The one node reading `v`, if exactly one does. Whether `v` is also a graph output is for
   // read_only_by to say, with a better message.
   std::optional<NodeId> single_reader(Value v) const {
-    const std::vector<Use>& users = uses_.users(v);
+    const UseList users = uses_.users(v);
     if (users.empty()) return std::nullopt;
     for (const Use& u : users) {
       if (u.user != users.front().user) return std::nullopt;

@@ -208,7 +208,7 @@ class ChainReader {
 
   // The only node that reads `v`, if exactly one does (and `v` is not a graph output).
   std::optional<NodeId> single_reader(Value v) const {
-    const std::vector<Use>& users = uses_.users(v);
+    const UseList users = uses_.users(v);
     if (users.empty() || !uses_.only_used_by(v, users.front().user)) return std::nullopt;
     return users.front().user;
   }

@@ -9,7 +9,8 @@
 // node order. A pass that throws despite the rule that passes never abort is undone (the graph
 // is restored from a snapshot), so one bug cannot corrupt a model; then, as the manager's
 // OnPassFailure says, the run either stops with a kiln::Error naming the pass, or records the
-// failure in the report and goes on with the unchanged graph. The VerifyEach instrument catches
+// failure in the report and goes on with the unchanged graph (or, for a caller that discards
+// the graph on failure, stops without undoing). The VerifyEach instrument catches
 // passes that return a broken graph.
 #pragma once
 
@@ -30,6 +31,10 @@ namespace kiln::opt {
 enum class OnPassFailure {
   fail,               // throw a kiln::Error that names the pass
   undo_and_continue,  // record the failure in the PassRecord and run the next pass
+  // Throw without undoing, for a caller that drops the graph when a pass fails (compile()'s
+  // own copy). No snapshot then shares the constants, so a pass may reuse the memory of one it
+  // replaces: fold-affine scales weights in place when nothing else holds them.
+  fail_and_discard,
 };
 
 // What one run of one pass did.
@@ -142,13 +147,15 @@ class PassManager {
       record.name = pass.name;
       record.index = k;
       record.nodes_before = graph.size();
-      Graph snapshot = graph;  // cheap: constants are shared handles
+      std::optional<Graph> snapshot;  // cheap: constants are shared handles
+      if (on_failure_ != OnPassFailure::fail_and_discard) snapshot = graph;
       const auto start = clock::now();
       try {
         record.result = pass.run(graph, context);
         run_in_regions(pass, graph, context, record.result);
       } catch (const std::exception& e) {
-        graph = std::move(snapshot);
+        if (on_failure_ == OnPassFailure::fail_and_discard) throw failure_of(pass, e);
+        graph = std::move(*snapshot);
         if (on_failure_ == OnPassFailure::fail) throw failure_of(pass, e);
         record.result = PassResult{};
         record.failure = e.what();

@@ -19,34 +19,80 @@ struct Use {
   int slot = 0;
 };
 
-// The readers of every value, computed once; valid until the graph changes.
+// The uses of one value, in node order: a view into a UseMap.
+class UseList {
+ public:
+  UseList(const Use* first, const Use* last) : first_(first), last_(last) {}
+  const Use* begin() const { return first_; }
+  const Use* end() const { return last_; }
+  std::size_t size() const { return static_cast<std::size_t>(last_ - first_); }
+  bool empty() const { return first_ == last_; }
+  const Use& front() const { return *first_; }
+  const Use& operator[](std::size_t i) const { return first_[i]; }
+
+ private:
+  const Use* first_;
+  const Use* last_;
+};
+
+// The readers of every value, computed once; valid until the graph changes. Passes that rewrite
+// one pattern at a time rebuild it after each rewrite, so it is built like a compressed sparse
+// row matrix, in three flat arrays: a value's slot is its node's first slot plus its output
+// index, and its uses are one run of `uses_`.
 class UseMap {
  public:
   explicit UseMap(const Graph& graph) {
-    for (std::size_t i = 0; i < graph.size(); ++i) {
-      const Node& n = graph.nodes()[i];
-      for (std::size_t s = 0; s < n.inputs.size(); ++s) {
-        users_[n.inputs[s]].push_back({static_cast<NodeId>(i), static_cast<int>(s)});
+    const std::vector<Node>& nodes = graph.nodes();
+    const std::size_t n = nodes.size();
+    // A node's slots: its outputs, or as many as its readers name (before types are known).
+    std::vector<std::size_t> slots(n);
+    for (std::size_t i = 0; i < n; ++i) slots[i] = nodes[i].outputs.size();
+    auto note = [&](Value v) {
+      if (known(v, n)) slots[v.node] = std::max(slots[v.node], static_cast<std::size_t>(v.index) + 1);
+    };
+    for (const Node& node : nodes) {
+      for (Value v : node.inputs) note(v);
+    }
+    for (const Graph::Port& p : graph.outputs()) note(p.value);
+    first_slot_.assign(n + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) first_slot_[i + 1] = first_slot_[i] + slots[i];
+
+    const std::size_t values = first_slot_[n];
+    use_start_.assign(values + 1, 0);
+    output_refs_.assign(values, 0);
+    for (const Node& node : nodes) {
+      for (Value v : node.inputs) {
+        if (known(v, n)) ++use_start_[slot(v) + 1];
       }
     }
-    for (const Graph::Port& p : graph.outputs()) ++output_refs_[p.value];
+    for (std::size_t v = 0; v < values; ++v) use_start_[v + 1] += use_start_[v];
+    uses_.resize(use_start_[values]);
+    std::vector<std::size_t> next(use_start_.begin(), use_start_.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::vector<Value>& inputs = nodes[i].inputs;
+      for (std::size_t s = 0; s < inputs.size(); ++s) {
+        if (known(inputs[s], n)) {
+          uses_[next[slot(inputs[s])]++] = {static_cast<NodeId>(i), static_cast<int>(s)};
+        }
+      }
+    }
+    for (const Graph::Port& p : graph.outputs()) {
+      if (known(p.value, n)) ++output_refs_[slot(p.value)];
+    }
   }
 
-  const std::vector<Use>& users(Value v) const {
-    static const std::vector<Use> none;
-    auto it = users_.find(v);
-    return it == users_.end() ? none : it->second;
+  UseList users(Value v) const {
+    const std::size_t k = slot_or_none(v);
+    if (k == kNone) return {nullptr, nullptr};
+    return {uses_.data() + use_start_[k], uses_.data() + use_start_[k + 1]};
   }
-  bool is_graph_output(Value v) const { return output_refs_.count(v) > 0; }
+  bool is_graph_output(Value v) const { return output_count(v) > 0; }
   // Data uses plus graph outputs: how many places need the value.
-  std::size_t count(Value v) const {
-    auto it = output_refs_.find(v);
-    return users(v).size() + (it == output_refs_.end() ? 0 : static_cast<std::size_t>(it->second));
-  }
+  std::size_t count(Value v) const { return users(v).size() + output_count(v); }
   // True when the only thing that needs `v` is node `user` (however many of its inputs read it).
   bool only_used_by(Value v, NodeId user) const {
     if (is_graph_output(v)) return false;
-    const std::vector<Use>& u = users(v);
+    const UseList u = users(v);
     if (u.empty()) return false;
     for (const Use& use : u) {
       if (use.user != user) return false;
@@ -55,8 +101,29 @@ class UseMap {
   }
 
  private:
-  std::map<Value, std::vector<Use>> users_;
-  std::map<Value, int> output_refs_;
+  // False for values of nodes added after the map was built, or of no node at all.
+  static bool known(Value v, std::size_t nodes) {
+    return v.node >= 0 && static_cast<std::size_t>(v.node) < nodes && v.index >= 0;
+  }
+  std::size_t slot(Value v) const {
+    return first_slot_[static_cast<std::size_t>(v.node)] + static_cast<std::size_t>(v.index);
+  }
+  // The slot of a value the map knows, or kNone (a new node's, or an output no one named).
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  std::size_t slot_or_none(Value v) const {
+    if (!known(v, first_slot_.size() - 1)) return kNone;
+    const std::size_t k = slot(v);
+    return k < first_slot_[static_cast<std::size_t>(v.node) + 1] ? k : kNone;
+  }
+  std::size_t output_count(Value v) const {
+    const std::size_t k = slot_or_none(v);
+    return k == kNone ? 0 : static_cast<std::size_t>(output_refs_[k]);
+  }
+
+  std::vector<std::size_t> first_slot_;  // per node, and one past the last
+  std::vector<std::size_t> use_start_;   // per value slot, and one past the last
+  std::vector<Use> uses_;
+  std::vector<int> output_refs_;  // per value slot: how many graph outputs name it
 };
 
 // `base` if no node has that name, else base_1, base_2, ...

@@ -25,12 +25,12 @@ struct Body {
   }
 };
 
-// The strings of a Const's DT_STRING value (RestoreV2's tensor_names input).
-std::vector<std::string> string_constant(const tf::NodeDef& node) {
+// The strings of a Const's DT_STRING value (RestoreV2's tensor_names input), read in place: a
+// saver's list names every variable, and each variable looks one up.
+const google::protobuf::RepeatedPtrField<std::string>* string_constant(const tf::NodeDef& node) {
   auto it = node.attr().find("value");
-  if (node.op() != "Const" || it == node.attr().end() || !it->second.has_tensor()) return {};
-  const auto& values = it->second.tensor().string_val();
-  return {values.begin(), values.end()};
+  if (node.op() != "Const" || it == node.attr().end() || !it->second.has_tensor()) return nullptr;
+  return &it->second.tensor().string_val();
 }
 
 // Follows `ref` back through Identity nodes to a RestoreV2 output, and returns the name of the
@@ -47,9 +47,9 @@ std::string restored_tensor_name(const Body& body, std::string ref) {
     if (node->op() != "RestoreV2" || node->input_size() < 2) return "";
     const tf::NodeDef* names = body.find(parse_tensor_ref(node->input(1), body.is_function).node);
     if (!names) return "";
-    const std::vector<std::string> keys = string_constant(*names);
-    if (r.index < 0 || static_cast<std::size_t>(r.index) >= keys.size()) return "";
-    return keys[static_cast<std::size_t>(r.index)];
+    const google::protobuf::RepeatedPtrField<std::string>* keys = string_constant(*names);
+    if (!keys || r.index < 0 || r.index >= keys->size()) return "";
+    return keys->Get(r.index);
   }
   return "";
 }

@@ -8,11 +8,13 @@
 // compile() optimizes the signature's graph (O0, O1 or O2) for the input shapes the signature
 // declares, with an unknown batch size taken as 1, and prepares its kernels: errors in the model
 // show there, not at the first request (a model with other sizes unknown, such as an image
-// model's height and width, is planned at its first run instead). It runs exactly the level's pipeline (opt::o2(), the list
-// `kiln opt -O2` prints), verifies the graph after every pass in debug builds and tests
-// (Options::verify_each), and fails with a kiln::Error naming the pass when a pass throws
-// (Options::on_pass_failure). run() checks every input by name (missing, extra, dtype,
-// rank, size) and throws a kiln::Error that names it.
+// model's height and width, is planned at its first run instead). It runs exactly the level's
+// pipeline (opt::o2(), the list `kiln opt -O2` prints; at O2 the convolutions' part of
+// fold-affine runs once for all plans, listed first as fold-filters: fold_filters_once),
+// verifies the graph after every pass in debug builds and tests (Options::verify_each), and
+// fails with a kiln::Error naming the pass when a pass throws (Options::on_pass_failure). run()
+// checks every input by name (missing, extra, dtype, rank, size) and throws a kiln::Error that
+// names it.
 //
 // Input shapes may change between calls (a batch of 1, then of 8): each new combination of
 // input shapes gets its own plan, optimized and prepared on first use and cached; the least
@@ -275,15 +277,25 @@ class CompiledModel {
   std::shared_ptr<const CompiledPlan> plan(const InputShapes& shapes = {}) const;
   std::size_t cached_plans() const;
 
-  // The imported graph before any optimization (what the eager interpreter runs).
+  // The graph every plan starts from: the one given to compile(), verified, with its filters
+  // folded when the pipeline folds (fold_filters_once). An eager run of the model as imported
+  // takes the imported graph itself (Model::graph()).
   const Graph& graph() const;
 
  private:
   std::shared_ptr<Impl> impl_;
 };
 
+// compile() optimizes graphs of its own, which it drops when a pass fails: under the `fail` policy
+// there is nothing to undo, and no undo snapshot then shares (and pins) their constants.
+inline opt::OnPassFailure failure_policy_for_own_graph(const Options& options) {
+  const opt::OnPassFailure policy = options.on_pass_failure();
+  return policy == opt::OnPassFailure::fail ? opt::OnPassFailure::fail_and_discard : policy;
+}
+
 struct CompiledModel::Impl {
-  Graph graph;  // verified, unoptimized
+  Graph graph;  // verified; unoptimized but for its filters (fold_filters_once)
+  opt::PipelineReport model_passes;  // what compile() did to it, listed first in every plan's report
   Options options;
   std::vector<PortSpec> inputs, outputs;
 
@@ -367,10 +379,13 @@ struct CompiledModel::Impl {
     // concrete even at O0, where nothing folds them.
     opt::infer_types_with_values(g);
     opt::PassManager manager(options.passes());
-    manager.on_failure(options.on_pass_failure());
+    manager.on_failure(failure_policy_for_own_graph(options));
     if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
     // One run is enough: fold-constants infers types again until its folding settles.
     opt::PipelineReport report = manager.run(g);
+    report.passes.insert(report.passes.begin(), model_passes.passes.begin(),
+                         model_passes.passes.end());
+    report.total_ms += model_passes.total_ms;
     std::vector<const Graph*> cached_graphs;
     for (const auto& c : cached) cached_graphs.push_back(&c->plan().graph());
     share_constants(g, cached_graphs);
@@ -471,6 +486,24 @@ inline std::size_t CompiledModel::cached_plans() const {
   return impl_->plans.size();
 }
 
+// Filters fold into their convolutions the same way for every input shape, so when the pipeline
+// folds (fold-affine), compile() folds them once, on the graph it owns, before any plan (after
+// drop-checks, when asked, whose checks would stop the folding): the plans of all shapes then
+// share the folded filters instead of folding a copy each, and as no other handle holds the
+// imported filters (unless the caller kept a copy of the graph), they are scaled in place.
+inline opt::PipelineReport fold_filters_once(Graph& graph, const Options& options) {
+  bool folds = false;
+  for (const opt::Pass& p : options.passes()) folds = folds || p.name == "fold-affine";
+  if (!folds) return {};
+  opt::Pipeline once;
+  if (options.drop_checks()) once.push_back(opt::drop_checks_pass());
+  once.push_back(opt::fold_filters_pass());
+  opt::PassManager manager(once);
+  manager.on_failure(failure_policy_for_own_graph(options));
+  if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
+  return manager.run(graph);
+}
+
 // Compiles a graph whose input and output ports are named (as Model::graph() names them).
 inline CompiledModel compile(Graph graph, const Options& options = {}) {
   require_backend(options.backend());
@@ -489,6 +522,7 @@ inline CompiledModel compile(Graph graph, const Options& options = {}) {
     impl->outputs.push_back({p.name, t.dtype, t.shape, false});
   }
   impl->graph = std::move(graph);
+  impl->model_passes = fold_filters_once(impl->graph, options);
   impl->options = options;
   impl->options.backend(options.backend());  // an unset backend is pinned: every plan uses one
   CompiledModel model(impl);

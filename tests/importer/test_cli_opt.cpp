@@ -289,10 +289,11 @@ TEST_CASE("kiln opt reaches the graph that kiln::compile runs") {
     const CompiledModel net = compile(load_saved_model(model_dir(name)).graph("serving_default"),
                                       Options().backend(Backend::reference));
     CHECK(ops_in_print(last) == ops_in_graph(net.plan()->plan().graph()));
-    // The pipeline kiln opt prints is the one compile() ran, pass by pass.
+    // The pipeline kiln opt prints is the one compile() ran, pass by pass, but for the
+    // fold-filters compile() runs once per model first, which kiln opt's fold-affine includes.
     std::string ran;
     for (const opt::PassRecord& r : net.plan()->optimization().passes) {
-      ran += (ran.empty() ? "" : ",") + r.name;
+      if (r.name != "fold-filters") ran += (ran.empty() ? "" : ",") + r.name;
     }
     CHECK(dumps.substr(0, dumps.find('\n')) == "pipeline: " + ran);
   }

@@ -68,8 +68,10 @@ TEST_CASE("compile() runs exactly the pipeline of its level") {
     INFO(opt_level_name(level));
     const CompiledModel net =
         compile(small_graph(), Options().backend(Backend::reference).level(level));
-    CHECK(names(net.plan()->optimization()) ==
-          names(opt::pipeline_for_level(opt_level_name(level))));
+    std::vector<std::string> expected = names(opt::pipeline_for_level(opt_level_name(level)));
+    // O2's fold-affine folds filters once per model, before the plans: listed first.
+    if (level == OptLevel::O2) expected.insert(expected.begin(), "fold-filters");
+    CHECK(names(net.plan()->optimization()) == expected);
   }
   CHECK(names(opt::pipeline_for_level("O2")) == names(opt::o2()));
 }
@@ -107,6 +109,65 @@ TEST_CASE("told to continue, compile() undoes a throwing pass and reports it") {
   CHECK(test::count_ops(plan->plan().graph(), "Relu") == 1);
   const NamedTensors out = net.run({{"x", Tensor::from<float>({1, 4}, {-1, 2, -3, 4})}});
   test::check_close(out.at("y"), Tensor::from<float>({1, 4}, {0, -2, 0, -4}));
+}
+
+// x [?,2,2,1] -> Conv2D 1x1 (filter {1, 2}, read through Identity as a variable is) ->
+// inference BatchNorm -> y. The BatchNorm scales the channels by
+// gamma / sqrt(variance + epsilon) = {4 / sqrt(3 + 1), 3 / sqrt(0 + 1)} = {2, 3}: the folded
+// filter is {2, 6}.
+Graph conv_batch_norm() {
+  GraphBuilder b;
+  Value x = b.input("x", DType::float32, {-1, 2, 2, 1});
+  Value w = b.op("Identity", {b.constant("w", Tensor::from<float>({1, 1, 1, 2}, {1, 2}))}, {},
+                 "w/read");
+  Value conv = b.op("Conv2D", {x, w},
+                    {{"strides", Ints{1, 1, 1, 1}}, {"padding", std::string("VALID")}}, "conv");
+  auto vec = [](std::initializer_list<float> v) { return Tensor::from<float>({2}, v); };
+  b.output("y", b.op_outputs("FusedBatchNormV3",
+                             {conv, b.constant("gamma", vec({4, 3})),
+                              b.constant("beta", vec({0.5f, 0})), b.constant("mean", vec({1, -1})),
+                              b.constant("variance", vec({3, 0}))},
+                             {{"epsilon", 1.0f}, {"is_training", false}}, "bn")[0]);
+  return b.finish();
+}
+
+// The folded filter a plan's convolution reads.
+const Tensor& folded_filter(const CompiledPlan& plan) {
+  const Graph& g = plan.plan().graph();
+  for (const Node& n : g.nodes()) {
+    if (n.op == "_FusedConv2D") return g.node(n.inputs.at(1).node).attr<Tensor>("value");
+  }
+  FAIL("no fused convolution");
+  throw Error(Errc::internal, "unreachable");
+}
+
+TEST_CASE("compile() folds filters once, in place, and every plan shares them") {
+  const Options options = Options().backend(Backend::reference);
+  const Graph original = conv_batch_norm();
+  SECTION("given the graph, compile() scales its filter in place") {
+    Graph given = conv_batch_norm();
+    const void* imported = given.node(given.at("w")).attr<Tensor>("value").raw();
+    const CompiledModel net = compile(std::move(given), options);
+    const std::shared_ptr<const CompiledPlan> one = net.plan();
+    const std::shared_ptr<const CompiledPlan> three = net.plan({{"x", Shape{3, 2, 2, 1}}});
+    const opt::PassRecord& fold = one->optimization().passes.at(0);
+    CHECK(fold.name == "fold-filters");
+    CHECK(fold.result.stat("BatchNorms folded") == 1);
+    CHECK(fold.result.stat("weights scaled in place") == 1);
+    test::check_close(folded_filter(*one), Tensor::from<float>({1, 1, 1, 2}, {2, 6}));
+    CHECK(folded_filter(*one).raw() == imported);  // the imported filter's own memory
+    CHECK(folded_filter(*three).raw() == imported);  // one copy for every plan
+    const NamedTensors feeds = test::random_feeds(original, 5, 3);
+    test::check_outputs_close(net.run(feeds), run_eager(original, feeds), 1e-6, 1e-6);
+  }
+  SECTION("a caller's copy of the graph keeps its filter") {
+    const Graph kept = conv_batch_norm();
+    const CompiledModel net = compile(kept, options);
+    CHECK(net.plan()->optimization().passes.at(0).result.stat("weights scaled in place") == 0);
+    test::check_close(kept.node(kept.at("w")).attr<Tensor>("value"),
+                      Tensor::from<float>({1, 1, 1, 2}, {1, 2}));
+    test::check_close(folded_filter(*net.plan()), Tensor::from<float>({1, 1, 1, 2}, {2, 6}));
+  }
 }
 
 TEST_CASE("a plan whose arena would pass Options::max_arena_bytes is refused before it runs") {

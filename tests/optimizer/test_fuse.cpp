@@ -109,7 +109,6 @@ TEST_CASE("fuse folds an inference BatchNorm into the filter and bias") {
         "  %bn/gamma = Const() {dtype = float32, value = float32[2] {4, 3}}\n"
         "  %bn/mean = Const() {dtype = float32, value = float32[2] {1, -1}}\n"
         "  %bn/variance = Const() {dtype = float32, value = float32[2] {3, 0}}\n"
-        "  %w = Const() {dtype = float32, value = float32[1,1,1,2] {1, 2}}\n"
         "  %x = Placeholder() {dtype = float32, shape = [?,2,2,1]}\n"
         "  %relu6 = _FusedConv2D(%x, %bn/filter, %bn/bias) {T = float32, data_format = "
         "\"NHWC\", dilations = [1, 1, 1, 1], epsilon = 0.0001, explicit_paddings = [], fused_ops = "
@@ -118,10 +117,61 @@ TEST_CASE("fuse folds an inference BatchNorm into the filter and bias") {
         "  outputs: y = %relu6\n"
         "}\n");
   check_same_outputs(before(), g, 1e-6);
-  // The parameters it no longer needs are simplify's to remove.
+  // %w is gone: nothing else held its memory, which now holds the folded filter. The parameters
+  // the fused node no longer needs are simplify's to remove.
   run_pass(opt::simplify_pass(), g);
-  test::check_ir(ir(g), {"NOT:%bn/gamma", "NOT:%bn/beta", "NOT:%bn/mean", "NOT:%bn/variance",
-                         "NOT:%w ="});
+  test::check_ir(ir(g), {"NOT:%bn/gamma", "NOT:%bn/beta", "NOT:%bn/mean", "NOT:%bn/variance"});
+}
+
+TEST_CASE("fold-affine scales a filter in place only when nothing else can see it") {
+  // The filter {1, 2} of the test above, read through Identity as an imported variable is, and
+  // the same BatchNorm: the folded filter is {2, 6}.
+  auto before = [] {
+    GraphBuilder b;
+    Value x = b.input("x", DType::float32, {-1, 2, 2, 1});
+    Value w = b.op("Identity", {b.constant("w", Tensor::from<float>({1, 1, 1, 2}, {1, 2}))}, {},
+                   "w/read");
+    Value conv = b.op("Conv2D", {x, w}, conv_attrs(), "conv");
+    b.output("y", batch_norm(b, conv, "bn", {4, 3}, {0.5f, 0}, {1, -1}, {3, 0}, 1.0f));
+    return b.finish();
+  };
+  const Tensor folded = Tensor::from<float>({1, 1, 1, 2}, {2, 6});
+  const Tensor original = Tensor::from<float>({1, 1, 1, 2}, {1, 2});
+  const opt::Pass fold = opt::fold_affine_pass();
+  SECTION("the graph alone holds the filter: its memory takes the folded one") {
+    Graph g = before();
+    const void* bytes = g.node(g.at("w")).attr<Tensor>("value").raw();
+    CHECK(run_pass(fold, g).stat("weights scaled in place") == 1);
+    const Tensor& filter = g.node(g.at("bn/filter")).attr<Tensor>("value");
+    test::check_close(filter, folded);
+    CHECK(filter.raw() == bytes);
+    CHECK_FALSE(g.find("w"));  // the Const and its read are absorbed into the fused node
+    CHECK_FALSE(g.find("w/read"));
+    CHECK_NOTHROW(verify(g));
+    check_same_outputs(before(), g, 1e-6);
+  }
+  SECTION("another graph shares the filter: it is copied, and the other graph keeps it") {
+    Graph g = before();
+    const Graph other = g;
+    CHECK(run_pass(fold, g).stat("weights scaled in place") == 0);
+    test::check_close(g.node(g.at("bn/filter")).attr<Tensor>("value"), folded);
+    test::check_close(other.node(other.at("w")).attr<Tensor>("value"), original);
+  }
+  SECTION("a filter two convolutions read is copied for each") {
+    GraphBuilder b;
+    Value x = b.input("x", DType::float32, {-1, 2, 2, 1});
+    Value w = b.constant("w", original);
+    Value a = batch_norm(b, b.op("Conv2D", {x, w}, conv_attrs(), "a"), "a_bn", {4, 3}, {0, 0},
+                         {0, 0}, {3, 0}, 1.0f);  // scales {2, 3}
+    Value c = batch_norm(b, b.op("Conv2D", {x, w}, conv_attrs(), "c"), "c_bn", {1, 1}, {0, 0},
+                         {0, 0}, {3, 0}, 1.0f);  // scales {0.5, 1}
+    b.output("y", b.op("AddV2", {a, c}, {}, "add"));
+    Graph g = b.finish();
+    CHECK(run_pass(fold, g).stat("weights scaled in place") == 0);
+    test::check_close(g.node(g.at("a_bn/filter")).attr<Tensor>("value"), folded);
+    test::check_close(g.node(g.at("c_bn/filter")).attr<Tensor>("value"),
+                      Tensor::from<float>({1, 1, 1, 2}, {0.5f, 2}));
+  }
 }
 
 TEST_CASE("fuse folds following Mul, Add and Sub by constants into MatMul") {

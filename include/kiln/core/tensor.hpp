@@ -104,6 +104,9 @@ class Tensor {
   std::int64_t num_elements() const { return shape_.num_elements(); }
   std::size_t byte_size() const { return static_cast<std::size_t>(num_elements()) * dtype_size(dtype_); }
   bool owns_storage() const { return owner_ != nullptr; }
+  // True when no other handle shares this tensor's bytes: then nobody else can see a write to
+  // them (the one exception to "never written after produced": a pass reusing a weight's memory).
+  bool sole_owner() const { return owner_ != nullptr && owner_.use_count() == 1; }
 
   void* raw() { return data_; }
   const void* raw() const { return data_; }
