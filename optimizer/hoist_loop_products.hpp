@@ -23,6 +23,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -193,27 +194,36 @@ inline PassResult hoist_loop_products(Graph& graph, PassContext&) {
   PassResult result;
   for (std::size_t id = 0; id < graph.size(); ++id) {
     const auto loop_id = static_cast<NodeId>(id);
+    std::set<NodeId> kept;  // body nodes whose product failed to hoist
     for (bool again = true; again;) {
       again = false;
       if (!loops::is_loop(graph.node(loop_id))) break;
-      const Node& loop = graph.node(loop_id);
-      const Graph& body = loops::body_of(loop);
-      const UseMap uses(body);
-      for (std::size_t n = 0; n < body.size() && !again; ++n) {
-        const auto c = hoist_detail::match(graph, loop, body, static_cast<NodeId>(n), uses);
-        if (!c) continue;
-        if (graph.type_of(loop.inputs[c->sequence]).dtype != DType::float32) continue;
-        Graph before = graph;
-        try {
-          hoist_detail::rewrite(graph, loop_id, *c);
-          infer_types(graph);
-          result.count("products hoisted out of loops");
-          again = true;
-        } catch (const Error& e) {
-          graph = std::move(before);
-          result.note("kept a product inside '" + graph.node(loop_id).name + "': " + e.what());
+      std::optional<hoist_detail::Candidate> found;
+      NodeId at = -1;
+      {
+        const Node& loop = graph.node(loop_id);
+        const Graph& body = loops::body_of(loop);
+        const UseMap uses(body);
+        for (std::size_t n = 0; n < body.size() && !found; ++n) {
+          at = static_cast<NodeId>(n);
+          if (kept.count(at)) continue;
+          const auto c = hoist_detail::match(graph, loop, body, at, uses);
+          if (c && graph.type_of(loop.inputs[c->sequence]).dtype == DType::float32) found = c;
         }
       }
+      if (!found) break;
+      // The rewrite replaces the body and adds nodes: `loop` and `body` above are gone now.
+      Graph before = graph;
+      try {
+        hoist_detail::rewrite(graph, loop_id, *found);
+        infer_types(graph);
+        result.count("products hoisted out of loops");
+      } catch (const Error& e) {
+        graph = std::move(before);
+        kept.insert(at);
+        result.note("kept a product inside '" + graph.node(loop_id).name + "': " + e.what());
+      }
+      again = true;
     }
   }
   result.changed = !result.stats.empty();
