@@ -243,10 +243,12 @@ inline Tensor weights_to_scale(Graph& graph, const UseMap& uses, NodeId main, No
     if (n.op == "Const") {
       Tensor& held = std::get<Tensor>(graph.node(v.node).attrs.at("value"));
       weights = Tensor();  // this pass's own handle would count as a sharer
-      const bool shared = !held.sole_owner();
-      weights = held;
-      if (shared) break;
-      held = Tensor();  // the node is absorbed: its value now lives in the fused node's Const
+      if (!held.sole_owner()) {
+        weights = held;
+        break;
+      }
+      weights = std::move(held);  // the node is absorbed: its value moves to the fused node's Const
+      held = Tensor();
       for (NodeId id : reads) {
         graph.node(id).inputs.clear();
         fused_into[id] = root;

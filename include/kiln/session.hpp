@@ -286,11 +286,16 @@ class CompiledModel {
   std::shared_ptr<Impl> impl_;
 };
 
-// compile() optimizes graphs of its own, which it drops when a pass fails: under the `fail` policy
-// there is nothing to undo, and no undo snapshot then shares (and pins) their constants.
-inline opt::OnPassFailure failure_policy_for_own_graph(const Options& options) {
+// The pass manager compile() runs `pipeline` with, as the options say. compile() optimizes graphs
+// of its own, which it drops when a pass fails: under the `fail` policy there is nothing to
+// undo, and no undo snapshot then shares (and pins) their constants.
+inline opt::PassManager manager_for_own_graph(opt::Pipeline pipeline, const Options& options) {
+  opt::PassManager manager(std::move(pipeline));
   const opt::OnPassFailure policy = options.on_pass_failure();
-  return policy == opt::OnPassFailure::fail ? opt::OnPassFailure::fail_and_discard : policy;
+  manager.on_failure(policy == opt::OnPassFailure::fail ? opt::OnPassFailure::fail_and_discard
+                                                         : policy);
+  if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
+  return manager;
 }
 
 struct CompiledModel::Impl {
@@ -378,9 +383,7 @@ struct CompiledModel::Impl {
     // With shape arithmetic carried along, shapes computed at run time (Keras' Tensordot) are
     // concrete even at O0, where nothing folds them.
     opt::infer_types_with_values(g);
-    opt::PassManager manager(options.passes());
-    manager.on_failure(failure_policy_for_own_graph(options));
-    if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
+    const opt::PassManager manager = manager_for_own_graph(options.passes(), options);
     // One run is enough: fold-constants infers types again until its folding settles.
     opt::PipelineReport report = manager.run(g);
     report.passes.insert(report.passes.begin(), model_passes.passes.begin(),
@@ -498,10 +501,7 @@ inline opt::PipelineReport fold_filters_once(Graph& graph, const Options& option
   opt::Pipeline once;
   if (options.drop_checks()) once.push_back(opt::drop_checks_pass());
   once.push_back(opt::fold_filters_pass());
-  opt::PassManager manager(once);
-  manager.on_failure(failure_policy_for_own_graph(options));
-  if (options.verify_each()) manager.add_instrument(std::make_shared<opt::VerifyEach>());
-  return manager.run(graph);
+  return manager_for_own_graph(std::move(once), options).run(graph);
 }
 
 // Compiles a graph whose input and output ports are named (as Model::graph() names them).
