@@ -53,6 +53,15 @@ struct BackendDef {
   // Null: run() returns when the work is done.
   void (*finish)() = nullptr;
   DeviceHooks device;  // null hooks: the kernels read and write host memory
+  // "" when this backend's kernels can compute in `precision` on this machine, else why not
+  // (compile() refuses the model with that reason). Null: float32 only.
+  std::string (*lacks_precision)(Precision precision) = nullptr;
+
+  std::string precision_unavailable(Precision precision) const {
+    if (precision == Precision::f32) return "";
+    if (!lacks_precision) return "backend '" + name + "' computes in float32 only";
+    return lacks_precision(precision);
+  }
 
   // Whether the backend has a kernel of its own for `op` (a fallback does not count).
   bool has_kernel(std::string_view op) const { return kernels().count(op) > 0; }

@@ -56,8 +56,9 @@ ENGINES = ("kiln", "tensorflow", "onnxruntime", "openvino")
 # The precisions each engine can be asked for (--engines kiln,openvino:bf16,...). f32 is the
 # table the others are ranked in; a row of another precision is shown beside it with its
 # accuracy against TensorFlow's f32 outputs. Kiln's int8 is its `kiln quantize` of the model
-# (calibrated on CALIBRATION_SAMPLES inputs of the benchmark's kind, not its timed inputs).
-PRECISIONS = {"kiln": ("f32", "int8"), "tensorflow": ("f32",), "onnxruntime": ("f32",),
+# (calibrated on CALIBRATION_SAMPLES inputs of the benchmark's kind, not its timed inputs); its
+# bf16 is `--precision bf16` on the export (on CPUs with AVX512_BF16 or AMX).
+PRECISIONS = {"kiln": ("f32", "int8", "bf16"), "tensorflow": ("f32",), "onnxruntime": ("f32",),
               "openvino": ("f32", "bf16")}
 CALIBRATION_SAMPLES = 16
 # Largest relative error against TensorFlow (max |engine - TF| / max |TF|, per output) a row
@@ -442,15 +443,16 @@ def python_worker(mode, engine, precision, cfg, args, outdir, **extra):
     return result, rss, load
 
 
-def kiln_common(cfg, args):
+def kiln_common(cfg, args, precision):
     backend = ["--backend", "cuda"] if args.device == "cuda" else []
-    return ["--threads", str(cfg["threads"])] + backend
+    bf16 = ["--precision", "bf16"] if precision == "bf16" else []  # int8 is in the model
+    return ["--threads", str(cfg["threads"])] + backend + bf16
 
 
 def kiln_model(cfg, args, precision):
     """The SavedModel Kiln runs for `precision`: the export, or (int8) its `kiln quantize`,
     made once per model and run. Returns (folder, None) or (None, error)."""
-    if precision == "f32":
+    if precision != "int8":
         return cfg["folder"] / "saved_model", None
     quantized = cfg["folder"] / "saved_model_int8"
     if quantized in QUANTIZED:
@@ -482,7 +484,7 @@ def kiln_bench(cfg, args, outdir, runs, warmup, precision="f32"):
     feed = f"{cfg['signature']['input']}={cfg['input_a']}"
     command = [args.kiln, "bench", str(model), "--batch",
                str(cfg["batch"]), "--runs", str(runs), "--warmup", str(warmup), "--inputs", feed,
-               "--json", str(outdir / "bench.json")] + kiln_common(cfg, args)
+               "--json", str(outdir / "bench.json")] + kiln_common(cfg, args, precision)
     code, rss, load = run_child(command, child_env(cfg["threads"]), outdir / "log.txt",
                                 args.timeout)
     if code != 0:
@@ -515,7 +517,7 @@ def kiln_check(cfg, args, outdir, precision):
     for tag in ("a", "b"):
         feed = f"{cfg['signature']['input']}={cfg[f'input_{tag}']}"
         command = [args.kiln, "run", str(model), "--inputs", feed,
-                   "--outdir", str(outdir / tag)] + kiln_common(cfg, args)
+                   "--outdir", str(outdir / tag)] + kiln_common(cfg, args, precision)
         code, _, _ = run_child(command, child_env(cfg["threads"]), outdir / f"run_{tag}.txt",
                                args.timeout)
         if code != 0:

@@ -24,6 +24,7 @@
 #include <kiln/eager.hpp>
 #include <kiln/session.hpp>
 
+#include "accuracy_table.hpp"
 #include "bench_inputs.hpp"
 #include "bench_profile.hpp"
 #include "bench_stats.hpp"
@@ -45,6 +46,7 @@ struct BenchFlags {
   std::vector<std::string> levels;  // the values of -O
   bool compare = false, profile = false;
   std::string backend = backend_name(default_backend());
+  std::string precision = "f32";
 };
 
 inline CLI::App* add_bench_command(CLI::App& kiln, BenchFlags& flags) {
@@ -71,6 +73,7 @@ inline CLI::App* add_bench_command(CLI::App& kiln, BenchFlags& flags) {
                   "ratio eager/optimized of the medians and the largest difference between\n"
                   "their outputs");
   add_backend_flag(*bench, flags.backend);
+  add_precision_flag(*bench, flags.precision);
   bench->add_option("--inputs", flags.inputs,
                     "inputs from .npy files, name=file.npy,...; the others are generated: the\n"
                     "declared shape with unknown sizes set to --batch, floats uniform in [-1, 1]\n"
@@ -207,7 +210,9 @@ inline int bench(const BenchFlags& s) {
   const NamedTensors feeds = bench_feeds(graph, given, s.batch);
 
   // Compile: optimize for exactly the fed shapes and prepare the kernels.
-  const Options options = Options().backend(backend).threads(s.threads).level(level);
+  const Precision precision = precision_from_name(s.precision);
+  const Options options =
+      Options().backend(backend).threads(s.threads).level(level).precision(precision);
   start = std::chrono::steady_clock::now();
   // compile() gets the graph itself, as a program that embeds Kiln would give it: holding no
   // copy lets it fold the filters in place (fold_filters_once). --compare imports again below.
@@ -222,7 +227,8 @@ inline int bench(const BenchFlags& s) {
             << (signature.empty() ? " (frozen graph)" : " (signature " + signature + ")") << "\n"
             << "Backend: " << backend_name(backend) << ", threads: "
             << detail::threads_used(backend, s.threads) << (s.threads == 0 ? " (all cores)" : "")
-            << ", batch: " << s.batch << ", level: " << opt_level_name(level) << "\n"
+            << ", batch: " << s.batch << ", level: " << opt_level_name(level)
+            << ", precision: " << precision_name(precision) << "\n"
             << "Inputs:\n"
             << detail::describe_feeds(feeds, given)
             << "Session creation (import + optimize + compile): "
@@ -281,6 +287,11 @@ inline int bench(const BenchFlags& s) {
               << "eager / optimized (medians): " << detail::fixed(ratio, 2) << "x\n"
               << "max |eager - optimized| over the outputs: " << diff << "\n";
   }
+  std::vector<quantization::OutputAccuracy> accuracy;
+  if (precision != Precision::f32) {
+    accuracy = accuracy_against_f32(import_graph(), feeds, optimized.outputs, options);
+    print_accuracy(accuracy, "on these inputs");
+  }
   if (s.profile) std::cout << "\n" << profile_report(plan, step_ms, s.runs) << "\n";
   const std::int64_t peak_rss = peak_rss_bytes();
   std::cout << "Peak RSS: " << detail::fixed(static_cast<double>(peak_rss) / (1 << 20), 1)
@@ -295,12 +306,18 @@ inline int bench(const BenchFlags& s) {
                  {"threads", detail::threads_used(backend, s.threads)},
                  {"backend", backend_name(backend)},
                  {"level", opt_level_name(level)},
+                 {"precision", precision_name(precision)},
                  {"import_ms", import_ms},
                  {"compile_ms", compile_ms},
                  {"first_run_ms", optimized.first_run_ms},
                  {"peak_rss_bytes", peak_rss},
                  {"modes", modes}};
     if (s.compare) json["eager_over_optimized"] = ratio;
+    for (const quantization::OutputAccuracy& a : accuracy) {
+      json["accuracy_against_f32"][a.name] = {{"max_relative_error", a.max_relative_error},
+                                              {"mean_relative_error", a.mean_relative_error}};
+      if (a.top1_agreement) json["accuracy_against_f32"][a.name]["top1_agreement"] = *a.top1_agreement;
+    }
     std::ofstream out(s.json);
     out << json_text(json);
     if (!out) throw Error(Errc::io_error, "cannot write the JSON results").file(s.json);

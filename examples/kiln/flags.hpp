@@ -102,6 +102,17 @@ inline void add_threads_flag(CLI::App& command, int& threads) {
       ->capture_default_str();
 }
 
+inline void add_precision_flag(CLI::App& command, std::string& precision) {
+  command
+      .add_option("--precision", precision,
+                  "f32, or bf16: convolutions and products with constant weights compute in\n"
+                  "bfloat16 (CPUs with AVX512_BF16 or AMX); the outputs are then compared with\n"
+                  "a float32 compile of the model on the same inputs")
+      ->type_name("P")
+      ->check(CLI::IsMember({"f32", "bf16"}))
+      ->capture_default_str();
+}
+
 // "a,b,c" -> {"a", "b", "c"}; empty pieces are dropped.
 inline std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;

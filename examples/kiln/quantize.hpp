@@ -17,6 +17,7 @@
 #include <kiln/quantize.hpp>
 #include <kiln/saved_model_writer.hpp>
 
+#include "accuracy_table.hpp"
 #include "model_graph.hpp"
 
 namespace kiln::cli {
@@ -124,22 +125,6 @@ inline Calibration read_calibration(const std::string& dir, const Graph& graph, 
   return batches;
 }
 
-inline void print_accuracy(const std::vector<quantization::OutputAccuracy>& accuracy, std::int64_t samples) {
-  std::cout << "accuracy against float32 on the " << samples << " calibration samples:\n"
-            << "  output                    max rel. error  mean rel. error  top-1 agreement\n";
-  for (const quantization::OutputAccuracy& a : accuracy) {
-    std::cout << "  " << std::left << std::setw(26) << a.name << std::right << std::setw(14)
-              << std::setprecision(4) << a.max_relative_error << std::setw(17) << a.mean_relative_error;
-    if (a.top1_agreement) {
-      std::cout << std::setw(16) << std::fixed << std::setprecision(4) << *a.top1_agreement
-                << std::defaultfloat << " (" << a.rows << " rows)";
-    } else {
-      std::cout << std::setw(16) << "-";
-    }
-    std::cout << "\n";
-  }
-}
-
 inline int quantize_command(const QuantizeFlags& flags) {
   const Backend backend = chosen_backend(flags.backend);
   Graph graph = graph_from_flags(flags.model);
@@ -165,7 +150,7 @@ inline int quantize_command(const QuantizeFlags& flags) {
   for (const auto& [name, why] : q.report.kept_float) std::cout << "  float32: " << name << " (" << why << ")\n";
 
   print_accuracy(compare_with_float(graph, q.graph, batches, Options().backend(backend).threads(flags.threads)),
-                 samples);
+                 "on the " + std::to_string(samples) + " calibration samples");
   save_saved_model(flags.output, q.graph);
   std::cout << "wrote " << (std::filesystem::path(flags.output) / "saved_model.pb").string() << "\n";
   return 0;

@@ -14,6 +14,7 @@
 #include <kiln/npy.hpp>
 #include <kiln/session.hpp>
 
+#include "accuracy_table.hpp"
 #include "levels.hpp"
 #include "model_graph.hpp"
 
@@ -43,6 +44,7 @@ struct RunFlags {
   std::vector<std::string> levels;  // the values of -O
   std::string backend = backend_name(default_backend());
   int threads = 0;                  // 0: every core
+  std::string precision = "f32";
 };
 
 inline CLI::App* add_run_command(CLI::App& kiln, RunFlags& flags) {
@@ -58,6 +60,7 @@ inline CLI::App* add_run_command(CLI::App& kiln, RunFlags& flags) {
   add_level_flag(*run, flags.levels);
   add_backend_flag(*run, flags.backend);
   add_threads_flag(*run, flags.threads);
+  add_precision_flag(*run, flags.precision);
   run->footer("-O0 --backend reference runs the imported graph node by node on the reference\n"
               "kernels: the ground truth to compare the others with.");
   return run;
@@ -69,12 +72,17 @@ inline int run(const RunFlags& flags) {
   Graph graph = graph_from_flags(flags.model);
   const NamedTensors feeds = read_inputs(flags.inputs);
   NamedTensors results;
-  if (level == "O0" && backend == Backend::reference) {
+  const Precision precision = precision_from_name(flags.precision);
+  if (level == "O0" && backend == Backend::reference && precision == Precision::f32) {
     results = run_eager(graph, feeds);
   } else {
-    const CompiledModel net =
-        compile(std::move(graph), Options().backend(backend).level(level).threads(flags.threads));
-    results = net.run(feeds);
+    const Options options =
+        Options().backend(backend).level(level).threads(flags.threads).precision(precision);
+    const Graph original = precision == Precision::f32 ? Graph() : graph;  // to compare with
+    results = compile(std::move(graph), options).run(feeds);
+    if (precision != Precision::f32) {
+      print_accuracy(accuracy_against_f32(original, feeds, results, options), "on these inputs");
+    }
   }
 
   const std::filesystem::path outdir = flags.outdir;

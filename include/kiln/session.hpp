@@ -84,6 +84,13 @@ class Options {
     threads_ = n;
     return *this;
   }
+  // The arithmetic of convolutions and products with constant weights (core/precision.hpp):
+  // f32 (the default) or bf16, which the backend must offer on this machine (the cpu backend:
+  // a CPU with AVX512_BF16 or AMX); compile() throws a kiln::Error saying why when it does not.
+  Options& precision(Precision p) {
+    precision_ = p;
+    return *this;
+  }
   Options& level(OptLevel l) {
     level_ = l;
     return *this;
@@ -150,6 +157,7 @@ class Options {
   std::int64_t max_loop_iterations() const { return max_loop_iterations_; }
   std::int64_t max_arena_bytes() const { return max_arena_bytes_; }
   int threads() const { return threads_; }
+  Precision precision() const { return precision_; }
   OptLevel level() const { return level_; }
   const std::string& signature() const { return signature_; }
   std::size_t max_plans() const { return max_plans_; }
@@ -169,6 +177,7 @@ class Options {
  private:
   std::optional<Backend> backend_;
   int threads_ = 0;
+  Precision precision_ = Precision::f32;
   OptLevel level_ = OptLevel::O2;
   std::string signature_ = "serving_default";
   std::size_t max_plans_ = 8;
@@ -392,8 +401,9 @@ struct CompiledModel::Impl {
     std::vector<const Graph*> cached_graphs;
     for (const auto& c : cached) cached_graphs.push_back(&c->plan().graph());
     share_constants(g, cached_graphs);
-    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads(),
-                                        options.max_loop_iterations(), options.max_arena_bytes()});
+    Plan plan(std::move(g),
+              PlanOptions{options.backend(), options.threads(), options.max_loop_iterations(),
+                          options.max_arena_bytes(), options.precision()});
     report.memory = plan.memory_plan();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

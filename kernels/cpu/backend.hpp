@@ -98,6 +98,17 @@ inline const KernelFactoryTable& kernel_table() {
   return table;
 }
 
+// bf16 products need oneDNN's AVX512_BF16 or AMX kernels: without them oneDNN either has none
+// or emulates bfloat16 more slowly than float32 runs.
+inline std::string lacks_precision(Precision precision) {
+  if (precision != Precision::bf16) return "";
+  using isa = dnnl::cpu_isa;
+  const isa found = dnnl::get_effective_cpu_isa();
+  if (found == isa::avx512_core_bf16 || found == isa::avx512_core_amx) return "";
+  return "the cpu backend computes in bf16 only on CPUs with AVX512_BF16 or AMX, and oneDNN "
+         "finds neither here";
+}
+
 inline BackendDef backend_def() {
   BackendDef def;
   def.name = "cpu";
@@ -107,6 +118,7 @@ inline BackendDef backend_def() {
   def.preference = 1;  // preferred to `reference`
   def.threads = openmp_threads();
   def.finish = [] { thread_stream().wait(); };
+  def.lacks_precision = lacks_precision;
   return def;
 }
 

@@ -6,6 +6,10 @@
 // Dense or EinsumDense layer on [batch, T, K]), the batch folds into the rows: one [batch*T, K]
 // x [K, N] product, the shape oneDNN's matmul kernels are fastest on. A constant right-hand side
 // is reordered once into the layout its kernel reads fastest (constant_weights_matmul).
+//
+// In bf16 (KernelRequest::precision), a product with constant weights computes in bfloat16: the
+// weights are converted once into oneDNN's blocked bf16 layout, the left-hand side into scratch
+// before each run; sums, bias, epilogue and output stay float32 (see conv.hpp).
 #pragma once
 
 #include <algorithm>
@@ -73,8 +77,10 @@ inline dnnl::matmul::primitive_desc constant_weights_matmul(const memory::desc& 
 
 class MatMulKernel final : public PrimitiveKernel {
  public:
-  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b,
-               bool constant_weights) {
+  // `weights`: how a constant right-hand side is read (a variable one is read as it is).
+  enum class Weights { as_given, constant_f32, constant_bf16 };
+
+  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b, Weights weights) {
     const ProductShapes shapes = product_shapes(request, transpose_a);
     const int rank = shapes.out.rank();
     const memory::desc a = matrix_md(shapes.a, transpose_a, rank);
@@ -90,13 +96,30 @@ class MatMulKernel final : public PrimitiveKernel {
     }
     dnnl::primitive_attr attr = user_scratchpad_attr();
     attr.set_post_ops(epilogue.post_ops);
-    const dnnl::matmul::primitive_desc pd =
-        constant_weights ? constant_weights_matmul(a, b.dims(), bias, dst, attr)
-                         : dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bias, dst), attr,
-                                                        engine());
+    const bool bf16 = weights == Weights::constant_bf16;
+    const memory::desc a_bf16 = bf16 ? plain_md(a.dims(), memory::data_type::bf16) : a;
+    const dnnl::matmul::primitive_desc pd = [&] {
+      switch (weights) {
+        case Weights::constant_f32:
+          return constant_weights_matmul(a, b.dims(), bias, dst, attr);
+        case Weights::constant_bf16: {
+          const memory::desc blocked(b.dims(), memory::data_type::bf16, tag::any);
+          return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_bf16, blocked, bias, dst), attr,
+                                              engine());
+        }
+        case Weights::as_given:
+          break;
+      }
+      return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bias, dst), attr, engine());
+    }();
     set_primitive<dnnl::matmul>(pd);
 
-    add_input(DNNL_ARG_SRC, 0, a);
+    if (bf16) {
+      add_converted_input(DNNL_ARG_SRC, 0, a, a_bf16);
+      implementation_ += " bf16";
+    } else {
+      add_input(DNNL_ARG_SRC, 0, a);
+    }
     add_weights(DNNL_ARG_WEIGHTS, 1, request, b, pd.weights_desc());
     if (epilogue.bias_input >= 0) {
       add_input(DNNL_ARG_BIAS, static_cast<std::size_t>(epilogue.bias_input), bias);
@@ -121,15 +144,21 @@ inline KernelPtr make_matmul_kernel(const KernelRequest& request) {
   const bool transpose_a = node.attr<bool>(batched ? "adj_x" : "transpose_a");
   const bool transpose_b = node.attr<bool>(batched ? "adj_y" : "transpose_b");
   const bool constant_b = request.constant(1) != nullptr;
+  using Weights = MatMulKernel::Weights;
+  std::vector<Weights> choices{Weights::as_given};  // the last resort, tried last
+  if (constant_b) choices.insert(choices.begin(), Weights::constant_f32);
+  if (constant_b && request.precision == Precision::bf16) {
+    choices.insert(choices.begin(), Weights::constant_bf16);
+  }
   return try_onednn(request, [&]() -> KernelPtr {
-    if (constant_b) {
+    for (std::size_t i = 0; i + 1 < choices.size(); ++i) {
       try {
-        return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, true);
+        return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, choices[i]);
       } catch (const dnnl::error&) {
-        // Some shapes have no implementation with blocked weights: read them as they are.
+        // Some shapes have no implementation in bf16 or with blocked weights: try the next.
       }
     }
-    return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, false);
+    return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, choices.back());
   });
 }
 

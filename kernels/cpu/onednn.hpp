@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <dnnl.hpp>
@@ -219,6 +220,9 @@ class PrimitiveKernel : public PreparedKernel {
     std::vector<memory> memories;
     std::vector<dnnl_exec_arg_t> args;
     std::vector<void*> bound;  // the handle each memory holds now
+    // Per conversion (add_converted_input): its source and target, bound at every run.
+    std::vector<memory> conversion_memories;
+    std::vector<std::array<dnnl_exec_arg_t, 2>> conversion_args;
   };
 
   std::unique_ptr<KernelState> make_state() const override {
@@ -228,6 +232,13 @@ class PrimitiveKernel : public PreparedKernel {
       state->args.push_back({a.onednn_arg, m.get()});
       state->memories.push_back(std::move(m));
       state->bound.push_back(nullptr);
+    }
+    for (const Conversion& c : conversions_) {
+      memory from(c.from, engine(), DNNL_MEMORY_NONE);
+      memory to(c.to, engine(), DNNL_MEMORY_NONE);
+      state->conversion_args.push_back({{{DNNL_ARG_FROM, from.get()}, {DNNL_ARG_TO, to.get()}}});
+      state->conversion_memories.push_back(std::move(from));
+      state->conversion_memories.push_back(std::move(to));
     }
     return state;
   }
@@ -249,9 +260,16 @@ class PrimitiveKernel : public PreparedKernel {
   struct Arg {
     int onednn_arg;
     Source source;
-    std::size_t index;  // input or output number
+    std::size_t index;  // input or output number; for scratch, the byte offset into it
     memory::desc md;
     memory owned;  // for Source::owned
+  };
+  // An input converted before the primitive runs (add_converted_input).
+  struct Conversion {
+    dnnl::reorder reorder;
+    std::size_t input;
+    std::size_t scratch_offset;
+    memory::desc from, to;
   };
 
   void add_input(int onednn_arg, std::size_t input, const memory::desc& md) {
@@ -274,6 +292,18 @@ class PrimitiveKernel : public PreparedKernel {
     add_owned(onednn_arg, weights->target);
     weights_.push_back(std::move(weights));
   }
+  // Input `input`, laid out as `given`, for a primitive that reads it as `wanted` (another type:
+  // bfloat16 for a bf16 product; another layout): converted into the plan's scratch, after the
+  // primitive's own scratchpad, just before every run. Call after set_primitive.
+  void add_converted_input(int onednn_arg, std::size_t input, const memory::desc& given,
+                           const memory::desc& wanted) {
+    const std::size_t offset = (scratch_bytes_ + 63) / 64 * 64;  // scratch is 64-byte aligned
+    conversions_.push_back({dnnl::reorder(dnnl::reorder::primitive_desc(engine(), given, engine(),
+                                                                         wanted)),
+                            input, offset, given, wanted});
+    args_.push_back({onednn_arg, Source::scratch, offset, wanted, {}});
+    scratch_bytes_ = offset + wanted.get_size();
+  }
   // Creates the primitive and names the implementation from its descriptor.
   template <class Primitive, class PrimitiveDesc>
   void set_primitive(const PrimitiveDesc& pd) {
@@ -287,6 +317,17 @@ class PrimitiveKernel : public PreparedKernel {
   // Points every memory at this run's buffers (only where they moved) and runs the primitive.
   void execute(const KernelArgs& args) const {
     State& state = static_cast<State&>(*args.state);
+    for (std::size_t c = 0; c < conversions_.size(); ++c) {
+      const Conversion& conversion = conversions_[c];
+      state.conversion_memories[2 * c].set_data_handle(
+          const_cast<void*>(args.inputs[conversion.input]));
+      state.conversion_memories[2 * c + 1].set_data_handle(static_cast<std::byte*>(args.scratch) +
+                                                           conversion.scratch_offset);
+      dnnl::error::wrap_c_api(
+          dnnl_primitive_execute(conversion.reorder.get(), thread_stream().get(), 2,
+                                 state.conversion_args[c].data()),
+          "could not convert an input");
+    }
     for (std::size_t i = 0; i < args_.size(); ++i) {
       const Arg& a = args_[i];
       void* p = nullptr;
@@ -298,7 +339,7 @@ class PrimitiveKernel : public PreparedKernel {
           p = args.outputs[a.index];
           break;
         case Source::scratch:
-          p = args.scratch;
+          p = static_cast<std::byte*>(args.scratch) + a.index;
           break;
         case Source::owned:
           continue;
@@ -323,6 +364,7 @@ class PrimitiveKernel : public PreparedKernel {
   dnnl::primitive primitive_;
   std::vector<Arg> args_;
   std::vector<std::shared_ptr<const ReorderedWeights>> weights_;  // held for add_owned's memory
+  std::vector<Conversion> conversions_;
   OutputPass after_ = nullptr;
   std::int64_t after_elements_ = 0;
 };

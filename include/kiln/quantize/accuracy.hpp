@@ -1,4 +1,5 @@
-// How far a quantized model's outputs are from the float32 model's, on the same inputs:
+// How far a quantized (int8) or bf16 model's outputs are from the float32 model's, on the same
+// inputs:
 //
 //   max relative error    max |q - f| / max |f|      over every element of an output
 //   mean relative error   sum |q - f| / sum |f|
@@ -32,12 +33,12 @@ struct OutputAccuracy {
 
 class AccuracyMeter {
  public:
-  // One batch: the float32 outputs and the quantized model's, by output name.
+  // One batch: the float32 outputs and the tested model's, by output name.
   using Outputs = std::map<std::string, Tensor, std::less<>>;  // kiln::NamedTensors
   void add(const Outputs& reference, const Outputs& test) {
     for (const auto& [name, f] : reference) {
       auto it = test.find(name);
-      if (it == test.end()) throw Error(Errc::not_found, "the quantized model lacks an output").node(name);
+      if (it == test.end()) throw Error(Errc::not_found, "the model compared with float32 lacks an output").node(name);
       const Tensor& q = it->second;
       if (f.dtype() != DType::float32 || q.dtype() != DType::float32 || !(f.shape() == q.shape())) {
         throw Error(Errc::type_mismatch, "outputs to compare differ in dtype or shape")
