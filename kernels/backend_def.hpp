@@ -62,6 +62,13 @@ struct BackendDef {
     if (!lacks_precision) return "backend '" + name + "' computes in float32 only";
     return lacks_precision(precision);
   }
+  void require_precision(Precision precision) const {
+    const std::string why = precision_unavailable(precision);
+    if (!why.empty()) {
+      throw Error(Errc::unsupported,
+                  "cannot compute in " + std::string(precision_name(precision)) + ": " + why);
+    }
+  }
 
   // Whether the backend has a kernel of its own for `op` (a fallback does not count).
   bool has_kernel(std::string_view op) const { return kernels().count(op) > 0; }

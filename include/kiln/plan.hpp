@@ -108,12 +108,7 @@ class Plan {
   Plan(Graph graph, PlanOptions options)
       : graph_(std::move(graph)), options_(options), backend_(&require_backend(options.backend)) {
     options_.threads = backend_->threads.resolve(options_.threads);
-    const std::string no_precision = backend_->precision_unavailable(options_.precision);
-    if (!no_precision.empty()) {
-      throw Error(Errc::unsupported, "cannot compute in " +
-                                         std::string(precision_name(options_.precision)) + ": " +
-                                         no_precision);
-    }
+    backend_->require_precision(options_.precision);
     if (backend_->device.present()) device_ = &backend_->device;
     dynamic_kernels_.emplace(*backend_, options_.threads, options_.max_arena_bytes);
     memory_ = opt::make_memory_plan(graph_);

@@ -516,7 +516,7 @@ inline opt::PipelineReport fold_filters_once(Graph& graph, const Options& option
 
 // Compiles a graph whose input and output ports are named (as Model::graph() names them).
 inline CompiledModel compile(Graph graph, const Options& options = {}) {
-  require_backend(options.backend());
+  require_backend(options.backend()).require_precision(options.precision());
   verify(graph);
   auto impl = std::make_shared<CompiledModel::Impl>();
   for (const Graph::Port& p : graph.inputs()) {
