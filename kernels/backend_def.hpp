@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include <kiln/core/precision.hpp>
+
 #include "prepared_kernel.hpp"
 #include "thread_control.hpp"
 

@@ -11,7 +11,6 @@
 
 #include <cstddef>
 #include <kiln/core/graph.hpp>
-#include <kiln/core/precision.hpp>
 #include <map>
 #include <memory>
 #include <string>
@@ -33,8 +32,6 @@ struct KernelRequest {
   // buffer), or -1. A kernel that cannot compute in place must decline such a request.
   std::vector<int> output_aliases;
   int threads = 0;  // the threads run() will get (0: the runtime's default)
-  // bf16: a product with constant weights may compute in bfloat16 (core/precision.hpp).
-  Precision precision = Precision::f32;
 
   const Tensor* constant(std::size_t i) const {
     return i < constants.size() ? constants[i] : nullptr;

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "bf16_products.hpp"
 #include "drop_checks.hpp"
 #include "fold_constants.hpp"
 #include "fuse.hpp"
@@ -65,6 +66,7 @@ inline std::vector<Pass> all_passes() {
   for (Pass& p : o2()) add(std::move(p));
   add(fuse_pass());
   add(drop_checks_pass());
+  add(bf16_products_pass());
   return passes;
 }
 

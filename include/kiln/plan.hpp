@@ -75,7 +75,6 @@ struct PlanOptions {
   // from it the most bytes of outputs one run allocates: a model whose shapes come from garbage
   // must fail at compile time, before anything is allocated.
   std::int64_t max_arena_bytes = kDefaultMaxArenaBytes;
-  Precision precision = Precision::f32;  // the backend must offer it (BackendDef::lacks_precision)
   static constexpr std::int64_t kDefaultMaxArenaBytes = kDefaultMaxOutputBytes;
 };
 
@@ -108,7 +107,6 @@ class Plan {
   Plan(Graph graph, PlanOptions options)
       : graph_(std::move(graph)), options_(options), backend_(&require_backend(options.backend)) {
     options_.threads = backend_->threads.resolve(options_.threads);
-    backend_->require_precision(options_.precision);
     if (backend_->device.present()) device_ = &backend_->device;
     dynamic_kernels_.emplace(*backend_, options_.threads, options_.max_arena_bytes);
     memory_ = opt::make_memory_plan(graph_);
@@ -447,7 +445,6 @@ class Plan {
       std::vector<Tensor> constants;  // held while the kernel is prepared
       KernelRequest request(node, {}, node.outputs);
       request.threads = options_.threads;
-      request.precision = options_.precision;
       for (Value in : node.inputs) {
         request.inputs.push_back(graph_.type_of(in));
         step.inputs.push_back(slot_of(in));

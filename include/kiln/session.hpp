@@ -87,6 +87,7 @@ class Options {
   // The arithmetic of convolutions and products with constant weights (core/precision.hpp):
   // f32 (the default) or bf16, which the backend must offer on this machine (the cpu backend:
   // a CPU with AVX512_BF16 or AMX); compile() throws a kiln::Error saying why when it does not.
+  // bf16 appends the bf16-products pass to the pipeline (optimizer/bf16_products.hpp).
   Options& precision(Precision p) {
     precision_ = p;
     return *this;
@@ -167,10 +168,11 @@ class Options {
   opt::OnPassFailure on_pass_failure() const { return on_pass_failure_; }
 
   // The passes compile() runs, in order: the chosen pipeline, or the level's, after drop-checks
-  // when asked.
+  // when asked, and before bf16-products when bf16 is.
   opt::Pipeline passes() const {
     opt::Pipeline passes = pipeline_ ? *pipeline_ : opt::pipeline_for_level(opt_level_name(level_));
     if (drop_checks_) passes.insert(passes.begin(), opt::drop_checks_pass());
+    if (precision_ == Precision::bf16) passes.push_back(opt::bf16_products_pass());
     return passes;
   }
 
@@ -401,9 +403,8 @@ struct CompiledModel::Impl {
     std::vector<const Graph*> cached_graphs;
     for (const auto& c : cached) cached_graphs.push_back(&c->plan().graph());
     share_constants(g, cached_graphs);
-    Plan plan(std::move(g),
-              PlanOptions{options.backend(), options.threads(), options.max_loop_iterations(),
-                          options.max_arena_bytes(), options.precision()});
+    Plan plan(std::move(g), PlanOptions{options.backend(), options.threads(),
+                                        options.max_loop_iterations(), options.max_arena_bytes()});
     report.memory = plan.memory_plan();
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -77,6 +77,7 @@ inline const KernelFactoryTable& kernel_table() {
                            "LogicalAnd", "LogicalOr"}) {
       t[op] = make_scalar_kernel;
     }
+    t["Cast"] = make_cast_kernel;
     t["Softmax"] = make_softmax_kernel;
     t["LogSoftmax"] = make_softmax_kernel;
     for (const char* op : {"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"}) {

@@ -147,4 +147,32 @@ inline KernelPtr make_binary_kernel(const KernelRequest& request) {
                                                  out.num_elements());
 }
 
+// Cast between float32 and bfloat16 (the edges the bf16-products pass adds) as a oneDNN
+// reorder: rounding to nearest even, as TensorFlow's Cast does. Other casts run on the
+// reference kernel (float to integer truncates there, where a reorder would round).
+class CastKernel final : public PrimitiveKernel {
+ public:
+  CastKernel(const TensorType& from, const TensorType& to) {
+    const std::int64_t n = to.shape.num_elements();
+    const memory::desc source = plain_md({n}, onednn_type(from.dtype));
+    const memory::desc target = plain_md({n}, onednn_type(to.dtype));
+    const dnnl::reorder::primitive_desc pd(engine(), source, engine(), target,
+                                           user_scratchpad_attr());
+    set_primitive<dnnl::reorder>(pd);
+    add_input(DNNL_ARG_FROM, 0, source);
+    add_output(DNNL_ARG_TO, 0, target);
+  }
+};
+
+inline KernelPtr make_cast_kernel(const KernelRequest& request) {
+  const DType from = request.inputs[0].dtype, to = request.outputs[0].dtype;
+  const bool floats = (from == DType::float32 && to == DType::bfloat16) ||
+                      (from == DType::bfloat16 && to == DType::float32);
+  if (!floats) return request.decline("float32 <-> bfloat16 only");
+  if (request.outputs[0].shape.num_elements() == 0) return request.decline("empty output");
+  return try_onednn(request, [&] {
+    return std::make_unique<CastKernel>(request.inputs[0], request.outputs[0]);
+  });
+}
+
 }  // namespace kiln::cpu_kernels

@@ -7,9 +7,8 @@
 // x [K, N] product, the shape oneDNN's matmul kernels are fastest on. A constant right-hand side
 // is reordered once into the layout its kernel reads fastest (constant_weights_matmul).
 //
-// In bf16 (KernelRequest::precision), a product with constant weights computes in bfloat16: the
-// weights are converted once into oneDNN's blocked bf16 layout, the left-hand side into scratch
-// before each run; sums, bias, epilogue and output stay float32 (see conv.hpp).
+// A product whose T is bfloat16 (the bf16-products pass) reads bfloat16 and writes bfloat16 or,
+// where the pass asks for it, float32 (see conv.hpp).
 #pragma once
 
 #include <algorithm>
@@ -18,13 +17,14 @@
 
 namespace kiln::cpu_kernels {
 
-// The descriptor of a (batched) matrix operand stored row-major as `shape`, read transposed
-// when `transposed`, with leading ones up to `rank`.
-inline memory::desc matrix_md(const Shape& shape, bool transposed, int rank) {
+// The descriptor of a (batched) matrix operand of `type` stored row-major as `shape`, read
+// transposed when `transposed`, with leading ones up to `rank`.
+inline memory::desc matrix_md(const Shape& shape, bool transposed, int rank,
+                              memory::data_type type) {
   memory::dims dims = padded_dims(shape, rank);
-  if (!transposed) return plain_md(dims, memory::data_type::f32);
+  if (!transposed) return plain_md(dims, type);
   std::swap(dims[dims.size() - 1], dims[dims.size() - 2]);
-  return transposed_md(dims);
+  return transposed_md(dims, type);
 }
 
 // The shapes the product is computed as: the request's own, or [rows, K] x [K, N] -> [rows, N]
@@ -48,7 +48,8 @@ inline ProductShapes product_shapes(const KernelRequest& request, bool transpose
   return s;
 }
 
-// A matmul whose weights are constant, so Kiln picks their layout. When their plain rows are a
+// A matmul whose weights are constant, so Kiln picks their layout: for bfloat16 the blocked one
+// oneDNN asks for; for float32 as follows. When their plain rows are a
 // multiple of 512 bytes long, which oneDNN 2.6's gemm:jit reads slowly (padded_rows_md):
 // transposed (transposed_md) for a product with one row of input, else padded rows. Otherwise,
 // the blocked layout oneDNN asks for when it has one (format_tag::any). Measured on one thread,
@@ -65,6 +66,9 @@ inline dnnl::matmul::primitive_desc constant_weights_matmul(const memory::desc& 
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, layout, bias, dst), attr,
                                         engine());
   };
+  if (src.data_type() != memory::data_type::f32) {
+    return product(memory::desc(weights, src.data_type(), tag::any));
+  }
   const bool aliasing_rows = weights.back() % 128 == 0;  // 128 floats: 512 bytes
   const auto row_bytes = static_cast<std::size_t>(src.dims().back()) * sizeof(float);
   const bool one_row = src.get_size() == row_bytes;
@@ -77,49 +81,32 @@ inline dnnl::matmul::primitive_desc constant_weights_matmul(const memory::desc& 
 
 class MatMulKernel final : public PrimitiveKernel {
  public:
-  // `weights`: how a constant right-hand side is read (a variable one is read as it is).
-  enum class Weights { as_given, constant_f32, constant_bf16 };
-
-  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b, Weights weights) {
+  MatMulKernel(const KernelRequest& request, bool transpose_a, bool transpose_b,
+               bool constant_weights) {
     const ProductShapes shapes = product_shapes(request, transpose_a);
     const int rank = shapes.out.rank();
-    const memory::desc a = matrix_md(shapes.a, transpose_a, rank);
-    const memory::desc b = matrix_md(shapes.b, transpose_b, rank);
-    const memory::desc dst = plain_md(dims_of(shapes.out), memory::data_type::f32);
+    const memory::data_type type = onednn_type(request.inputs[0].dtype);  // f32 or bf16
+    const memory::desc a = matrix_md(shapes.a, transpose_a, rank, type);
+    const memory::desc b = matrix_md(shapes.b, transpose_b, rank, type);
+    const memory::desc dst = plain_md(dims_of(shapes.out), onednn_type(request.outputs[0].dtype));
 
-    const Epilogue epilogue = epilogue_of(request, dst, rank - 1, /*float_output=*/true);
+    const bool float_output = request.outputs[0].dtype == DType::float32;
+    const Epilogue epilogue = epilogue_of(request, dst, rank - 1, float_output);
     memory::desc bias;
     if (epilogue.bias_input >= 0) {
       memory::dims bias_dims(static_cast<std::size_t>(rank), 1);
       bias_dims.back() = dst.dims().back();
-      bias = plain_md(bias_dims, memory::data_type::f32);
+      bias = plain_md(bias_dims, type);
     }
     dnnl::primitive_attr attr = user_scratchpad_attr();
     attr.set_post_ops(epilogue.post_ops);
-    const bool bf16 = weights == Weights::constant_bf16;
-    const memory::desc a_bf16 = bf16 ? plain_md(a.dims(), memory::data_type::bf16) : a;
-    const dnnl::matmul::primitive_desc pd = [&] {
-      switch (weights) {
-        case Weights::constant_f32:
-          return constant_weights_matmul(a, b.dims(), bias, dst, attr);
-        case Weights::constant_bf16: {
-          const memory::desc blocked(b.dims(), memory::data_type::bf16, tag::any);
-          return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_bf16, blocked, bias, dst), attr,
-                                              engine());
-        }
-        case Weights::as_given:
-          break;
-      }
-      return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bias, dst), attr, engine());
-    }();
+    const dnnl::matmul::primitive_desc pd =
+        constant_weights ? constant_weights_matmul(a, b.dims(), bias, dst, attr)
+                         : dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, bias, dst), attr,
+                                                        engine());
     set_primitive<dnnl::matmul>(pd);
 
-    if (bf16) {
-      add_converted_input(DNNL_ARG_SRC, 0, a, a_bf16);
-      implementation_ += " bf16";
-    } else {
-      add_input(DNNL_ARG_SRC, 0, a);
-    }
+    add_input(DNNL_ARG_SRC, 0, a);
     add_weights(DNNL_ARG_WEIGHTS, 1, request, b, pd.weights_desc());
     if (epilogue.bias_input >= 0) {
       add_input(DNNL_ARG_BIAS, static_cast<std::size_t>(epilogue.bias_input), bias);
@@ -135,30 +122,29 @@ class MatMulKernel final : public PrimitiveKernel {
 
 inline KernelPtr make_matmul_kernel(const KernelRequest& request) {
   const Node& node = request.node;
+  const DType type = request.inputs[0].dtype;
   for (const TensorType& t : request.inputs) {
-    if (t.dtype != DType::float32) return request.decline("float32 only");
+    if (t.dtype != type) return request.decline("mixed dtypes");
   }
-  if (request.outputs[0].dtype != DType::float32) return request.decline("float32 only");
+  if (type != DType::float32 && type != DType::bfloat16) {
+    return request.decline("float32 and bfloat16 only");
+  }
+  const DType out = request.outputs[0].dtype;
+  if (out != type && out != DType::float32) return request.decline("mixed dtypes");
   if (request.outputs[0].shape.num_elements() == 0) return request.decline("empty output");
   const bool batched = node.op.find("BatchMatMul") != std::string::npos;
   const bool transpose_a = node.attr<bool>(batched ? "adj_x" : "transpose_a");
   const bool transpose_b = node.attr<bool>(batched ? "adj_y" : "transpose_b");
   const bool constant_b = request.constant(1) != nullptr;
-  using Weights = MatMulKernel::Weights;
-  std::vector<Weights> choices{Weights::as_given};  // the last resort, tried last
-  if (constant_b) choices.insert(choices.begin(), Weights::constant_f32);
-  if (constant_b && request.precision == Precision::bf16) {
-    choices.insert(choices.begin(), Weights::constant_bf16);
-  }
   return try_onednn(request, [&]() -> KernelPtr {
-    for (std::size_t i = 0; i + 1 < choices.size(); ++i) {
+    if (constant_b) {
       try {
-        return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, choices[i]);
+        return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, true);
       } catch (const dnnl::error&) {
-        // Some shapes have no implementation in bf16 or with blocked weights: try the next.
+        // Some shapes have no implementation with blocked weights: read them as they are.
       }
     }
-    return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, choices.back());
+    return std::make_unique<MatMulKernel>(request, transpose_a, transpose_b, false);
   });
 }
 

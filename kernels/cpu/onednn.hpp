@@ -9,7 +9,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <cstring>
 #include <dnnl.hpp>
@@ -100,15 +99,16 @@ inline memory::desc padded_rows_md(const memory::dims& dims) {
 // channel lie together. A product with one row of input (a batch-1 Dense layer, a recurrent
 // step's h x U) then reads them as N dot products along stored rows; see
 // constant_weights_matmul for when Kiln picks this.
-inline memory::desc transposed_md(const memory::dims& dims) {
+inline memory::desc transposed_md(const memory::dims& dims,
+                                  memory::data_type type = memory::data_type::f32) {
   memory::dims stored = dims;
   const std::size_t last = dims.size() - 1;
   std::swap(stored[last], stored[last - 1]);
-  const memory::desc plain = plain_md(stored, memory::data_type::f32);
+  const memory::desc plain = plain_md(stored, type);
   const memory::dim* plain_strides = plain.data.format_desc.blocking.strides;
   memory::dims strides(plain_strides, plain_strides + dims.size());
   std::swap(strides[last], strides[last - 1]);
-  return memory::desc(dims, memory::data_type::f32, strides);
+  return memory::desc(dims, type, strides);
 }
 
 // `dims` with leading ones up to `rank` (NumPy's broadcasting aligns shapes at the end).
@@ -220,9 +220,6 @@ class PrimitiveKernel : public PreparedKernel {
     std::vector<memory> memories;
     std::vector<dnnl_exec_arg_t> args;
     std::vector<void*> bound;  // the handle each memory holds now
-    // Per conversion (add_converted_input): its source and target, bound at every run.
-    std::vector<memory> conversion_memories;
-    std::vector<std::array<dnnl_exec_arg_t, 2>> conversion_args;
   };
 
   std::unique_ptr<KernelState> make_state() const override {
@@ -232,13 +229,6 @@ class PrimitiveKernel : public PreparedKernel {
       state->args.push_back({a.onednn_arg, m.get()});
       state->memories.push_back(std::move(m));
       state->bound.push_back(nullptr);
-    }
-    for (const Conversion& c : conversions_) {
-      memory from(c.from, engine(), DNNL_MEMORY_NONE);
-      memory to(c.to, engine(), DNNL_MEMORY_NONE);
-      state->conversion_args.push_back({{{DNNL_ARG_FROM, from.get()}, {DNNL_ARG_TO, to.get()}}});
-      state->conversion_memories.push_back(std::move(from));
-      state->conversion_memories.push_back(std::move(to));
     }
     return state;
   }
@@ -260,16 +250,9 @@ class PrimitiveKernel : public PreparedKernel {
   struct Arg {
     int onednn_arg;
     Source source;
-    std::size_t index;  // input or output number; for scratch, the byte offset into it
+    std::size_t index;  // input or output number
     memory::desc md;
     memory owned;  // for Source::owned
-  };
-  // An input converted before the primitive runs (add_converted_input).
-  struct Conversion {
-    dnnl::reorder reorder;
-    std::size_t input;
-    std::size_t scratch_offset;
-    memory::desc from, to;
   };
 
   void add_input(int onednn_arg, std::size_t input, const memory::desc& md) {
@@ -292,18 +275,6 @@ class PrimitiveKernel : public PreparedKernel {
     add_owned(onednn_arg, weights->target);
     weights_.push_back(std::move(weights));
   }
-  // Input `input`, laid out as `given`, for a primitive that reads it as `wanted` (another type:
-  // bfloat16 for a bf16 product; another layout): converted into the plan's scratch, after the
-  // primitive's own scratchpad, just before every run. Call after set_primitive.
-  void add_converted_input(int onednn_arg, std::size_t input, const memory::desc& given,
-                           const memory::desc& wanted) {
-    const std::size_t offset = (scratch_bytes_ + 63) / 64 * 64;  // scratch is 64-byte aligned
-    conversions_.push_back({dnnl::reorder(dnnl::reorder::primitive_desc(engine(), given, engine(),
-                                                                         wanted)),
-                            input, offset, given, wanted});
-    args_.push_back({onednn_arg, Source::scratch, offset, wanted, {}});
-    scratch_bytes_ = offset + wanted.get_size();
-  }
   // Creates the primitive and names the implementation from its descriptor.
   template <class Primitive, class PrimitiveDesc>
   void set_primitive(const PrimitiveDesc& pd) {
@@ -317,17 +288,6 @@ class PrimitiveKernel : public PreparedKernel {
   // Points every memory at this run's buffers (only where they moved) and runs the primitive.
   void execute(const KernelArgs& args) const {
     State& state = static_cast<State&>(*args.state);
-    for (std::size_t c = 0; c < conversions_.size(); ++c) {
-      const Conversion& conversion = conversions_[c];
-      state.conversion_memories[2 * c].set_data_handle(
-          const_cast<void*>(args.inputs[conversion.input]));
-      state.conversion_memories[2 * c + 1].set_data_handle(static_cast<std::byte*>(args.scratch) +
-                                                           conversion.scratch_offset);
-      dnnl::error::wrap_c_api(
-          dnnl_primitive_execute(conversion.reorder.get(), thread_stream().get(), 2,
-                                 state.conversion_args[c].data()),
-          "could not convert an input");
-    }
     for (std::size_t i = 0; i < args_.size(); ++i) {
       const Arg& a = args_[i];
       void* p = nullptr;
@@ -339,7 +299,7 @@ class PrimitiveKernel : public PreparedKernel {
           p = args.outputs[a.index];
           break;
         case Source::scratch:
-          p = static_cast<std::byte*>(args.scratch) + a.index;
+          p = args.scratch;
           break;
         case Source::owned:
           continue;
@@ -364,7 +324,6 @@ class PrimitiveKernel : public PreparedKernel {
   dnnl::primitive primitive_;
   std::vector<Arg> args_;
   std::vector<std::shared_ptr<const ReorderedWeights>> weights_;  // held for add_owned's memory
-  std::vector<Conversion> conversions_;
   OutputPass after_ = nullptr;
   std::int64_t after_elements_ = 0;
 };

@@ -1,15 +1,18 @@
-// bf16 on the cpu backend (Options::precision): products with constant weights compute in
-// bfloat16 and the rest in float32. Checked against hand-derived numbers (values that bfloat16
-// rounds, whose exact products are known both ways), against TensorFlow's float32 outputs and
-// accuracy on the bundled digits model, and for the refusal on a backend or CPU without bf16.
-// On a CPU without AVX512_BF16 or AMX the tests that compute say "skipped: ..." (CTest reports
-// them as skipped) after checking that compile() refuses with that reason.
+// bf16 (Options::precision): the bf16-products pass (which products turn bfloat16 and where the
+// Casts go, checked on any machine) and the cpu backend's bfloat16 kernels, against
+// hand-derived numbers (values that bfloat16 rounds, whose exact products are known both ways),
+// against TensorFlow's float32 outputs and accuracy on the bundled digits model, and the refusal
+// on a backend or CPU without bf16. On a CPU without AVX512_BF16 or AMX the tests that compute
+// say "skipped: ..." (CTest reports them as skipped) after checking that compile() refuses with
+// that reason.
 #include <algorithm>
 #include <cmath>
 #include <iostream>
-#include <map>
+#include <set>
 
 #include <kiln/core/builder.hpp>
+#include <kiln/optimizer/bf16_products.hpp>
+#include <kiln/optimizer/pass_manager.hpp>
 #include <kiln/npy.hpp>
 #include <kiln/savedmodel.hpp>
 #include <kiln/session.hpp>
@@ -54,20 +57,22 @@ Tensor filled(const Shape& shape, float value) {
   return t;
 }
 
-// The implementation each step of `net`'s plan for `shapes` ran on, by op.
-std::multimap<std::string, std::string> implementations(const CompiledModel& net) {
-  std::multimap<std::string, std::string> found;
-  for (const Plan::StepInfo& step : net.plan()->plan().steps()) {
-    found.emplace(step.op, step.implementation);
+// The nodes of `graph` (by name) that compute in bfloat16.
+std::set<std::string> bf16_nodes(const Graph& graph) {
+  std::set<std::string> names;
+  for (const Node& node : graph.nodes()) {
+    if (node.op != "Cast" && node.attr_or<DType>("T", DType::float32) == DType::bfloat16) {
+      names.insert(node.name);
+    }
   }
-  return found;
+  return names;
 }
+std::set<std::string> bf16_nodes(const CompiledModel& net) { return bf16_nodes(net.plan()->plan().graph()); }
 
-bool any_bf16(const std::multimap<std::string, std::string>& steps, const std::string& op) {
-  for (auto [it, end] = steps.equal_range(op); it != end; ++it) {
-    if (it->second.find("bf16") != std::string::npos) return true;
-  }
-  return false;
+int count_op(const Graph& graph, const std::string& op) {
+  int n = 0;
+  for (const Node& node : graph.nodes()) n += node.op == op;
+  return n;
 }
 
 }  // namespace
@@ -77,7 +82,7 @@ TEST_CASE("a bf16 matrix product rounds its input and weights to bfloat16 and su
   // x [2, 64] times constant weights [64, 32] of 1 + 2^-10. Row 0 holds 1 + 2^-9, row 1 holds 2.
   GraphBuilder b;
   Value x = b.input("x", DType::float32, {2, 64});
-  b.output("y", b.op("MatMul", {x, b.constant("w", filled({64, 32}, kWeight))}));
+  b.output("y", b.op("MatMul", {x, b.constant("w", filled({64, 32}, kWeight))}, {}, "product"));
   const Graph graph = b.finish();
   if (!can_compute_bf16(graph)) return;
 
@@ -87,8 +92,8 @@ TEST_CASE("a bf16 matrix product rounds its input and weights to bfloat16 and su
   const CompiledModel bf16 = compile(graph, Options().threads(1).precision(Precision::bf16));
   const CompiledModel f32 = compile(graph, Options().threads(1));
   INFO("bf16 plan:\n" << bf16.plan()->plan().summary());
-  CHECK(any_bf16(implementations(bf16), "MatMul"));
-  CHECK_FALSE(any_bf16(implementations(f32), "MatMul"));
+  CHECK(bf16_nodes(bf16) == std::set<std::string>{"product"});
+  CHECK(bf16_nodes(f32).empty());
 
   // bf16: 64 products of 1 x 1, and of 2 x 1, summed exactly in float32.
   std::vector<float> rounded(32, 64.f);
@@ -100,28 +105,30 @@ TEST_CASE("a bf16 matrix product rounds its input and weights to bfloat16 and su
   CHECK(exact.data<float>()[32] == Approx(128.0 * (1 + 1.0 / 1024)).epsilon(1e-6));
 }
 
-TEST_CASE("a bf16 convolution computes in bfloat16; depthwise and 3-channel ones stay float32",
+TEST_CASE("bf16 convolutions compute in bfloat16, and one over 3 channels stays float32",
           "[cpu][bf16]") {
-  // Three 1x1 convolutions of a [1, 4, 4, 16] input of 1 + 2^-9, filters of 1 + 2^-10: one over
-  // all 16 channels (bf16), a depthwise one and one over 3 channels (float32, see cpu/conv.hpp).
+  // Three 1x1 convolutions of an input of 1 + 2^-9 with filters of 1 + 2^-10: one over 16
+  // channels and a depthwise one (bf16), and one over 3 channels (float32: bf16_products.hpp).
   GraphBuilder b;
   const Attrs valid = {{"strides", Ints{1, 1, 1, 1}}, {"padding", std::string("VALID")}};
   Value x = b.input("x", DType::float32, {1, 4, 4, 16});
-  b.output("full", b.op("Conv2D", {x, b.constant("w", filled({1, 1, 16, 8}, kWeight))}, valid));
+  b.output("full", b.op("Conv2D", {x, b.constant("w", filled({1, 1, 16, 8}, kWeight))}, valid, "full"));
   b.output("depthwise", b.op("DepthwiseConv2dNative",
-                             {x, b.constant("dw", filled({1, 1, 16, 1}, kWeight))}, valid));
+                             {x, b.constant("dw", filled({1, 1, 16, 1}, kWeight))}, valid, "depthwise"));
   Value three = b.input("rgb", DType::float32, {1, 4, 4, 3});
-  b.output("rgb_conv", b.op("Conv2D", {three, b.constant("w3", filled({1, 1, 3, 8}, kWeight))}, valid));
+  b.output("rgb_conv",
+           b.op("Conv2D", {three, b.constant("w3", filled({1, 1, 3, 8}, kWeight))}, valid, "rgb_conv"));
   const Graph graph = b.finish();
   if (!can_compute_bf16(graph)) return;
 
   const CompiledModel net = compile(graph, Options().threads(1).precision(Precision::bf16));
   INFO("plan:\n" << net.plan()->plan().summary());
+  CHECK(bf16_nodes(net) == std::set<std::string>{"full", "depthwise"});
   const NamedTensors out =
       net.run({{"x", filled({1, 4, 4, 16}, kRoundsToOne)}, {"rgb", filled({1, 4, 4, 3}, kRoundsToOne)}});
   const double product = (1 + 1.0 / 512) * (1 + 1.0 / 1024);
-  test::check_equal(out.at("full"), filled({1, 4, 4, 8}, 16.f));  // 16 x (1 x 1)
-  test::check_close(out.at("depthwise"), filled({1, 4, 4, 16}, static_cast<float>(product)), 1e-7, 1e-6);
+  test::check_equal(out.at("full"), filled({1, 4, 4, 8}, 16.f));       // 16 x (1 x 1)
+  test::check_equal(out.at("depthwise"), filled({1, 4, 4, 16}, 1.f));   // 1 x 1
   test::check_close(out.at("rgb_conv"), filled({1, 4, 4, 8}, static_cast<float>(3 * product)), 1e-6, 1e-6);
 }
 
@@ -136,9 +143,8 @@ TEST_CASE("bf16 digits CNN stays within one point of float32 accuracy and near T
   if (!can_compute_bf16(model.graph(options.signature()))) return;
 
   const CompiledModel net = compile(model, Options(options).precision(Precision::bf16));
-  const std::multimap<std::string, std::string> steps = implementations(net);
   INFO("plan:\n" << net.plan()->plan().summary());
-  CHECK((any_bf16(steps, "_FusedMatMul") || any_bf16(steps, "MatMul")));
+  CHECK(bf16_nodes(net).size() >= 2);  // the dense layers at least
   const Tensor probs = net.run({{"image", images}}).at("output_0");
 
   int correct = 0;
@@ -155,6 +161,52 @@ TEST_CASE("bf16 digits CNN stays within one point of float32 accuracy and near T
   CHECK(std::fabs(accuracy - 353.0 / 360.0) <= 0.01);  // TensorFlow's f32: tf_accuracy.txt
   CHECK(max_error < 0.05);   // probabilities: bfloat16's 8 bits, not garbage
   CHECK(max_error > 1e-6);   // and really not float32
+}
+
+TEST_CASE("bf16-products keeps bfloat16 between products and casts only at the edges", "[bf16]") {
+  // x -> a (fused, ReLU) -> b (fused, residual a) -> c (plain) -> Relu -> y, and a also -> "a_out";
+  // p: a product of two inputs (weights computed at run time) stays float32.
+  GraphBuilder g;
+  const Attrs same = {{"strides", Ints{1, 1, 1, 1}}, {"padding", std::string("SAME")}};
+  auto fused = [&](const std::string& name, Value in, std::vector<Value> args, Strings steps) {
+    std::vector<Value> inputs{in, g.constant(name + "/w", filled({1, 1, 16, 16}, 0.5f))};
+    inputs.insert(inputs.end(), args.begin(), args.end());
+    Attrs attrs = same;
+    attrs["fused_ops"] = steps;
+    attrs["num_args"] = static_cast<std::int64_t>(args.size());
+    return g.op("_FusedConv2D", inputs, attrs, name);
+  };
+  Value x = g.input("x", DType::float32, {1, 4, 4, 16});
+  Value a = fused("a", x, {g.constant("a/bias", filled({16}, 1.f))}, {"BiasAdd", "Relu"});
+  Value b_out = fused("b", a, {g.constant("b/bias", filled({16}, 1.f)), a}, {"BiasAdd", "Add"});
+  Value c = g.op("Conv2D", {b_out, g.constant("c/w", filled({1, 1, 16, 16}, 0.5f))}, same, "c");
+  g.output("y", g.op("Relu", {c}));
+  g.output("a_out", a);
+  Value m = g.input("m", DType::float32, {4, 16});
+  g.output("p", g.op("MatMul", {m, m}, {{"transpose_b", true}}, "p"));
+  Graph graph = g.finish();
+
+  const opt::PipelineReport report = opt::PassManager(opt::Pipeline{opt::bf16_products_pass()}).run(graph);
+  CHECK(bf16_nodes(graph) == std::set<std::string>{"a", "b", "c"});
+  const NodeId id_a = *graph.find("a"), id_b = *graph.find("b");
+  const Node& node_a = graph.node(id_a);
+  const Node& node_b = graph.node(id_b);
+  // a's output goes to b (bf16) and to the graph's outputs: a, fused, writes float32 itself, and
+  // b reads it through the one Cast to bf16 it shares with b's residual; x gets the other Cast.
+  CHECK(node_a.attr_or<bool>("_float32_output", false));
+  CHECK(graph.type_of({id_a, 0}).dtype == DType::float32);
+  CHECK(graph.node(node_b.inputs[0].node).op == "Cast");
+  CHECK(node_b.inputs[0] == node_b.inputs[3]);
+  // b has a residual added in place, so it writes bfloat16; c reads it as it is.
+  CHECK_FALSE(node_b.attr_or<bool>("_float32_output", false));
+  CHECK(graph.node(*graph.find("c")).inputs[0] == Value{id_b, 0});
+  // c (plain) writes bfloat16 and the Relu reads it through a Cast back to float32.
+  CHECK(count_op(graph, "Cast") == 3);
+  for (const Graph::Port& port : graph.outputs()) CHECK(graph.type_of(port.value).dtype == DType::float32);
+  // Weights and biases became bfloat16 constants.
+  CHECK(graph.type_of(node_b.inputs[1]).dtype == DType::bfloat16);
+  CHECK(graph.type_of(node_b.inputs[2]).dtype == DType::bfloat16);
+  CHECK(report.passes.at(0).result.changed);
 }
 
 TEST_CASE("a backend without bf16 refuses it at compile time, saying why", "[cpu][bf16]") {

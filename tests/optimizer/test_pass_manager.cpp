@@ -63,7 +63,7 @@ TEST_CASE("pipelines by name list and by level") {
           "fold-constants, simplify, loop-invariants, lists-to-tensors, hoist-loop-products, "
           "fuse-lstm-gates, fuse-layer-norm, einsum-to-matmul, "
           "space-to-batch-to-dilation, move-scale-to-projection, fold-affine, fuse-epilogue, "
-          "absorb-pool-pad, fuse-lstm-loop, fuse, drop-checks");
+          "absorb-pool-pad, fuse-lstm-loop, fuse, drop-checks, bf16-products");
   }
   CHECK_THROWS_AS(opt::parse_pipeline("simplify,,fuse"), Error);
   CHECK_THROWS_AS(opt::pipeline_for_level("O3"), Error);

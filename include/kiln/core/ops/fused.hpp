@@ -144,26 +144,33 @@ inline Shape check_epilogue(const InferContext& ctx, Shape out, int channel_axis
   return out;
 }
 
+// A fused product's output dtype: T, or float32 for a bfloat16 product that the bf16-products
+// pass (optimizer/bf16_products.hpp) lets write float32 straight away, for readers that are not
+// bfloat16 products: Kiln's attribute `_float32_output`.
+inline DType fused_output_dtype(const InferContext& ctx) {
+  return ctx.node().attr_or<bool>("_float32_output", false) ? DType::float32 : ctx.dtype(0);
+}
+
 inline std::vector<TensorType> infer_fused_conv2d(const InferContext& ctx) {
   const nn::ConvGeometry g = nn::conv2d_geometry(ctx);
-  return {{ctx.dtype(0), check_epilogue(ctx, g.output_shape(), g.attrs.layout.c)}};
+  return {{fused_output_dtype(ctx), check_epilogue(ctx, g.output_shape(), g.attrs.layout.c)}};
 }
 
 inline std::vector<TensorType> infer_fused_depthwise_conv2d(const InferContext& ctx) {
   const nn::ConvGeometry g = nn::depthwise_geometry(ctx);
-  return {{ctx.dtype(0), check_epilogue(ctx, g.output_shape(), g.attrs.layout.c)}};
+  return {{fused_output_dtype(ctx), check_epilogue(ctx, g.output_shape(), g.attrs.layout.c)}};
 }
 
 inline std::vector<TensorType> infer_fused_matmul(const InferContext& ctx) {
   const Shape out = nn::matmul_output_shape(ctx, ctx.attr<bool>("transpose_a"),
                                             ctx.attr<bool>("transpose_b"), nn::BatchRule::none);
-  return {{ctx.dtype(0), check_epilogue(ctx, out, 1)}};
+  return {{fused_output_dtype(ctx), check_epilogue(ctx, out, 1)}};
 }
 
 inline std::vector<TensorType> infer_fused_batch_matmul(const InferContext& ctx) {
   const Shape out = nn::matmul_output_shape(ctx, ctx.attr<bool>("adj_x"), ctx.attr<bool>("adj_y"),
                                             nn::BatchRule::broadcast);
-  return {{ctx.dtype(0), check_epilogue(ctx, out, out.has_rank() ? out.rank() - 1 : 0)}};
+  return {{fused_output_dtype(ctx), check_epilogue(ctx, out, out.has_rank() ? out.rank() - 1 : 0)}};
 }
 
 inline std::vector<TensorType> infer_fused_layer_norm(const InferContext& ctx) {
