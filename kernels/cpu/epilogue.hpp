@@ -7,8 +7,9 @@
 //   activation  an `eltwise` post-op
 //   ScaleShift  a `binary mul` by the per-channel scale, then a `binary add` of the shift, both
 //               broadcast along every dimension but the channels
-//   GeluApproximate as the last step of a float32 output: Kiln's loop over the output after the
-//               primitive (vector_math::gelu_tanh, twice as fast as oneDNN 2.6's on AVX2)
+//   GeluApproximate as the last step of a float32 output on an AVX2 CPU: Kiln's loop over the
+//               output after the primitive (vector_math::gelu_tanh, twice as fast as oneDNN
+//               2.6's there); with AVX-512, oneDNN's own post-op (kiln_gelu_pays)
 //
 // Post-ops run in the order fused_ops lists them, which is the order the epilogue means.
 #pragma once
@@ -25,6 +26,19 @@
 #include "vector_math.hpp"
 
 namespace kiln::cpu_kernels {
+
+// Whether Kiln's gelu_tanh loop beats oneDNN's post-op on this CPU: on AVX2, twice as fast. Not
+// with AVX-512, where oneDNN's JIT uses it and Kiln's loop (built for any x86-64) does not:
+// BERT-base's first feed-forward product with its GELU took 65.6 ms per run on one thread with
+// the loop, 18 ms more than the second product, which has the same multiply-adds.
+inline bool kiln_gelu_pays() {
+  static const bool pays = [] {
+    using isa = dnnl::cpu_isa;
+    const isa found = dnnl::get_effective_cpu_isa();
+    return found == isa::sse41 || found == isa::avx || found == isa::avx2 || found == isa::avx2_vnni;
+  }();
+  return pays;
+}
 
 struct Activation {
   dnnl::algorithm algorithm;
@@ -104,7 +118,7 @@ inline Epilogue epilogue_of(const KernelRequest& request, const memory::desc& ds
   int position = 0;
   const Strings& steps = node.attr<Strings>("fused_ops");
   for (const std::string& step : steps) {
-    if (step == "GeluApproximate" && float_output && &step == &steps.back()) {
+    if (step == "GeluApproximate" && float_output && &step == &steps.back() && kiln_gelu_pays()) {
       e.after = vector_math::gelu_tanh;
       add_text(e, "kiln gelu_tanh");
     } else if (step == "BiasAdd") {

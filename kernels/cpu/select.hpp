@@ -5,10 +5,16 @@
 // of the model's time.
 //
 // Each operand reads along the flat output through a cursor over broadcast_read()'s
-// (hold, period): a counter, not a division per element. Elements of 4 bytes only (float32,
-// int32): the type does not matter to a select, only the width.
+// (hold, period): a counter, not a division per element. In the common case (an attention mask
+// [.., 1, T, T] over scores [.., H, T, T], a scalar fill value) every operand either reads along
+// the output (hold 1) or is one value (period 1); the output then splits into blocks of the
+// shortest period, within which each operand moves by one element or not at all: a loop the
+// compiler vectorizes (keras-hub's BERT-base: 26 selects, 5.9 ms per run with the cursors, AMX
+// machine, 2 threads). Elements of 4 bytes only (float32, int32): the type does not matter to a
+// select, only the width.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "broadcast.hpp"
@@ -22,6 +28,16 @@ class SelectKernel final : public PreparedKernel {
                std::int64_t elements)
       : reads_{cond, then, otherwise}, n_(elements) {
     implementation_ = "kiln select";
+    bool blocks = true;
+    block_ = n_;
+    for (const BroadcastRead& r : reads_) {
+      blocks = blocks && (r.hold == 1 || r.period == 1);
+      if (r.period > 1) block_ = std::min(block_, r.period);
+    }
+    if (blocks) {
+      const auto moves = [](const BroadcastRead& r) { return r.period > 1 ? 1 : 0; };
+      block_loop_ = kBlockLoops[moves(cond) << 2 | moves(then) << 1 | moves(otherwise)];
+    }
   }
 
   void run(const KernelArgs& args) const override {
@@ -29,6 +45,18 @@ class SelectKernel final : public PreparedKernel {
     const auto* then = static_cast<const std::uint32_t*>(args.inputs[1]);
     const auto* otherwise = static_cast<const std::uint32_t*>(args.inputs[2]);
     auto* out = static_cast<std::uint32_t*>(args.outputs[0]);
+    if (block_loop_) {
+      // A period is a product of the output's trailing sizes: the shortest divides the others.
+      const auto at = [this](int k, std::int64_t start) {
+        const std::int64_t period = reads_[k].period;
+        return period > 1 ? start % period : 0;
+      };
+      for (std::int64_t start = 0; start < n_; start += block_) {
+        block_loop_(cond + at(0, start), then + at(1, start), otherwise + at(2, start), out + start,
+                    block_);
+      }
+      return;
+    }
     Cursor c(reads_[0]), t(reads_[1]), e(reads_[2]);
     // Element i is read before it is written, so the output may share a full operand's bytes.
     for (std::int64_t i = 0; i < n_; ++i) {
@@ -52,8 +80,27 @@ class SelectKernel final : public PreparedKernel {
     std::int64_t hold, period, held = 0, index = 0;
   };
 
+  // One block: operand k moves along with the output when its flag is set, else stays on its
+  // one value.
+  using BlockLoop = void (*)(const std::uint8_t*, const std::uint32_t*, const std::uint32_t*,
+                             std::uint32_t*, std::int64_t);
+  template <bool C, bool T, bool E>
+  static void block_loop(const std::uint8_t* cond, const std::uint32_t* then,
+                         const std::uint32_t* otherwise, std::uint32_t* out, std::int64_t n) {
+    for (std::int64_t j = 0; j < n; ++j) {
+      out[j] = cond[C ? j : 0] != 0 ? then[T ? j : 0] : otherwise[E ? j : 0];
+    }
+  }
+  static constexpr BlockLoop kBlockLoops[8] = {
+      block_loop<false, false, false>, block_loop<false, false, true>,
+      block_loop<false, true, false>,  block_loop<false, true, true>,
+      block_loop<true, false, false>,  block_loop<true, false, true>,
+      block_loop<true, true, false>,   block_loop<true, true, true>};
+
   BroadcastRead reads_[3];
   std::int64_t n_;
+  std::int64_t block_ = 0;
+  BlockLoop block_loop_ = nullptr;  // null: the cursors' general loop
 };
 
 inline KernelPtr make_select_kernel(const KernelRequest& request) {
