@@ -1,8 +1,8 @@
 // The arithmetic a compiled model's heavy products use. f32 (the default) computes everything as
 // the SavedModel says. bf16 is opt-in: convolutions and matrix products with constant weights
-// keep their weights in bfloat16 (converted once, at compile) and read their inputs rounded to
-// bfloat16, accumulating and writing float32; every other op, and every value between ops,
-// stays float32. bfloat16 keeps float32's range but only 8 bits of mantissa (about 2-3
+// compute in bfloat16 (weights converted once, at compile; sums and epilogues in float32), a
+// value passed from one such product to another stays bfloat16, and every other op, and the
+// model's inputs and outputs, stay float32 (optimizer/bf16_products.hpp). bfloat16 keeps float32's range but only 8 bits of mantissa (about 2-3
 // significant digits), so outputs move by roughly 1e-3 to 1e-2 of their scale: measure it on
 // your inputs (`kiln bench --precision bf16` prints the difference) before you ship it.
 #pragma once
